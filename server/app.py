@@ -1,0 +1,31 @@
+"""The app factory: `python -m server`, the tests and the static export all build the app here."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from server import keys
+from server.config import Config
+from server.demos import discover_demos
+from server.errors import error_pages
+from server.routes import ROUTES
+from server.security import add_security_headers
+
+
+def create_app(config: Config | None = None) -> web.Application:
+    config = config or Config()
+    app = web.Application(middlewares=[error_pages])
+    app[keys.CONFIG] = config
+    app[keys.DEMOS] = discover_demos(config.demos_dir)
+    aiohttp_jinja2.setup(
+        app,
+        # Demo pages include their own index.html fragment, hence the demos folder.
+        loader=jinja2.FileSystemLoader([config.templates_dir, config.demos_dir]),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    app.add_routes(ROUTES)
+    app.on_response_prepare.append(add_security_headers)
+    return app

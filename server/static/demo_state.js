@@ -1,0 +1,35 @@
+// The test hook every demo keeps current (documented in the README):
+//   window.__demo = {ready, backend, model, fps, latencyMs, result, error}
+// `ready` turns true once the model is loaded and warmed up; `result` is the demo's latest
+// output (its shape is documented in the demo's README); `error` is a readable message.
+export const demo = {
+  ready: false,
+  backend: null,
+  model: null,
+  fps: 0,
+  latencyMs: null,
+  result: null,
+  error: null,
+};
+window.__demo = demo;
+
+// Show an error to the person on the page (not only in the console) and to the test hook.
+export function showError(error) {
+  const message = error instanceof Error ? error.message : String(error);
+  demo.error = message;
+  const box = document.getElementById('error');
+  if (box) {
+    box.textContent = message;
+    box.hidden = false;
+  }
+  return message;
+}
+
+export function clearError() {
+  demo.error = null;
+  const box = document.getElementById('error');
+  if (box) box.hidden = true;
+}
+
+// Unexpected failures still reach the page, so a broken demo never looks merely idle.
+window.addEventListener('unhandledrejection', (event) => showError(event.reason));

@@ -1,0 +1,76 @@
+// The stats panel: frames per second, latency percentiles, backend and live tensors.
+//
+// Wrap each unit of work (one frame, one training epoch) in begin()/end(). Latency is the
+// time between the two; FPS counts how often end() is reached, so it includes the time the
+// page spends waiting for the next video frame.
+import { demo } from './demo_state.js';
+
+const WINDOW = 100; // frames kept for the percentiles and the FPS
+const REDRAW_MS = 250; // updating the DOM every frame would itself cost frames
+
+function percentile(sorted, p) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export class Stats {
+  constructor(root = document.getElementById('stats')) {
+    this.root = root;
+    this.latencies = [];
+    this.ends = [];
+    this.lastRedraw = 0;
+    this.started = null;
+  }
+
+  field(name) {
+    return this.root?.querySelector(`[data-stat="${name}"]`);
+  }
+
+  setBackend(backend, note = '') {
+    demo.backend = backend;
+    if (this.field('backend')) this.field('backend').textContent = backend;
+    this.setNote(note);
+  }
+
+  setNote(note) {
+    if (this.field('note')) this.field('note').textContent = note;
+  }
+
+  begin() {
+    this.started = performance.now();
+  }
+
+  end() {
+    const now = performance.now();
+    if (this.started !== null) this.latencies.push(now - this.started);
+    this.ends.push(now);
+    if (this.latencies.length > WINDOW) this.latencies.shift();
+    if (this.ends.length > WINDOW) this.ends.shift();
+    this.started = null;
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const span = this.ends.at(-1) - this.ends[0];
+    demo.fps = span > 0 ? ((this.ends.length - 1) * 1000) / span : 0;
+    demo.latencyMs = percentile(sorted, 50);
+    if (now - this.lastRedraw > REDRAW_MS) {
+      this.lastRedraw = now;
+      this.render(sorted);
+    }
+  }
+
+  // Clear the window after a change (a new model, the camera resumed) so old frames don't count.
+  reset() {
+    this.latencies = [];
+    this.ends = [];
+  }
+
+  render(sorted = [...this.latencies].sort((a, b) => a - b)) {
+    const ms = (v) => (v === null ? '–' : `${v.toFixed(1)} ms`);
+    const set = (name, text) => {
+      if (this.field(name)) this.field(name).textContent = text;
+    };
+    set('fps', demo.fps ? demo.fps.toFixed(1) : '–');
+    set('p50', ms(percentile(sorted, 50)));
+    set('p95', ms(percentile(sorted, 95)));
+    set('tensors', String(tf.memory().numTensors));
+  }
+}

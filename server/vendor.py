@@ -1,0 +1,45 @@
+"""Browser libraries installed by npm (see package.json) and the folders of them we serve.
+
+Only each package's `dist/` folder is exposed, under `/vendor/<name>/`, so the browser gets
+exactly the builds we test against and nothing else from node_modules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+VENDOR_PACKAGES: dict[str, str] = {
+    "tfjs": "@tensorflow/tfjs",
+    "tfjs-backend-wasm": "@tensorflow/tfjs-backend-wasm",
+    "tfjs-backend-webgpu": "@tensorflow/tfjs-backend-webgpu",
+    "pose-detection": "@tensorflow-models/pose-detection",
+}
+
+# Scripts a demo can ask for in its demo.toml (`scripts = ["pose-detection"]`), as URLs.
+OPTIONAL_SCRIPTS: dict[str, str] = {
+    "pose-detection": "/vendor/pose-detection/pose-detection.min.js",
+}
+
+# Every page loads TF.js and its wasm backend as plain scripts (globals `tf`, `tf.wasm`).
+# The ES2017 builds, not tf.min.js: the ES5 build carries a regenerator polyfill that calls
+# `Function(...)`, which our Content-Security-Policy (no 'unsafe-eval') rightly refuses, and
+# every browser that runs wasm SIMD runs ES2017 natively. They are a quarter smaller, too.
+BASE_SCRIPTS: list[str] = [
+    "/vendor/tfjs/tf.es2017.min.js",
+    "/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js",
+]
+
+
+def vendor_dir(node_modules: Path, name: str) -> Path | None:
+    package = VENDOR_PACKAGES.get(name)
+    return node_modules / package / "dist" if package else None
+
+
+def package_version(node_modules: Path, name: str) -> str | None:
+    import json
+
+    package = VENDOR_PACKAGES.get(name)
+    try:
+        return json.loads((node_modules / package / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,106 @@
+"""Request handlers. The URL map that ties them together is routes.py."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from server import keys
+from server.demos import DEMO_NAME, Demo
+from server.files import file_response, resolve_inside
+from server.models import MODEL_ID, installed_models, read_manifest, summary
+from server.vendor import BASE_SCRIPTS, OPTIONAL_SCRIPTS, vendor_dir
+
+# Shared code and libraries change only with a new checkout: revalidate cheaply by ETag.
+# Model files are versioned by the manifest's sha256, which the browser cache keys on.
+CACHE_CODE = "no-cache"
+CACHE_VENDOR = "public, max-age=3600"
+CACHE_MODEL = "no-cache"
+
+
+def _model_status(demo: Demo, models: dict[str, dict]) -> list[dict]:
+    """The models a demo can use, and whether each is installed."""
+    wanted = list(demo.models)
+    if demo.model_task:
+        wanted += [mid for mid, m in models.items() if m.get("task") == demo.model_task and mid not in wanted]
+    return [
+        {"id": mid, "installed": mid in models, "title": models.get(mid, {}).get("title", mid)}
+        for mid in wanted
+    ]
+
+
+@aiohttp_jinja2.template("gallery.html")
+async def gallery(request: web.Request) -> dict:
+    models = installed_models(request.app[keys.CONFIG].models_dir)
+    cards = [
+        {"demo": demo, "models": _model_status(demo, models)}
+        for demo in request.app[keys.DEMOS].values()
+    ]
+    return {"cards": cards, "model_count": len(models)}
+
+
+def _demo(request: web.Request) -> Demo:
+    name = request.match_info["name"]
+    demo = request.app[keys.DEMOS].get(name) if DEMO_NAME.match(name) else None
+    if demo is None:
+        raise web.HTTPNotFound(text=f"There is no demo called '{name}'.")
+    return demo
+
+
+async def demo_redirect(request: web.Request) -> web.Response:
+    raise web.HTTPPermanentRedirect(_demo(request).url)
+
+
+@aiohttp_jinja2.template("demo.html")
+async def demo_page(request: web.Request) -> dict:
+    demo = _demo(request)
+    models = installed_models(request.app[keys.CONFIG].models_dir)
+    return {
+        "demo": demo,
+        "models": _model_status(demo, models),
+        "scripts": BASE_SCRIPTS + [OPTIONAL_SCRIPTS[name] for name in demo.scripts],
+    }
+
+
+async def demo_asset(request: web.Request) -> web.FileResponse:
+    demo = _demo(request)
+    path = resolve_inside(demo.folder, request.match_info["path"])
+    if path is None:
+        raise web.HTTPNotFound(text=f"The demo '{demo.name}' has no file '{request.match_info['path']}'.")
+    return file_response(path, CACHE_CODE)
+
+
+async def static_file(request: web.Request) -> web.FileResponse:
+    path = resolve_inside(request.app[keys.CONFIG].static_dir, request.match_info["path"])
+    if path is None:
+        raise web.HTTPNotFound()
+    return file_response(path, CACHE_CODE)
+
+
+async def vendor_file(request: web.Request) -> web.FileResponse:
+    folder = vendor_dir(request.app[keys.CONFIG].node_modules_dir, request.match_info["package"])
+    path = resolve_inside(folder, request.match_info["path"]) if folder else None
+    if path is None:
+        raise web.HTTPNotFound(text="No such browser library file (did `npm ci` run?).")
+    return file_response(path, CACHE_VENDOR)
+
+
+async def model_file(request: web.Request) -> web.FileResponse:
+    model_id = request.match_info["model_id"]
+    models_dir = request.app[keys.CONFIG].models_dir
+    # Only folders with a valid manifest are models; a half-written install is invisible.
+    if not MODEL_ID.match(model_id) or read_manifest(models_dir / model_id) is None:
+        raise web.HTTPNotFound(text=f"The model '{model_id}' is not installed.")
+    path = resolve_inside(models_dir / model_id, request.match_info["path"])
+    if path is None:
+        raise web.HTTPNotFound(text=f"The model '{model_id}' has no file '{request.match_info['path']}'.")
+    return file_response(path, CACHE_MODEL)
+
+
+async def api_models(request: web.Request) -> web.Response:
+    models = installed_models(request.app[keys.CONFIG].models_dir)
+    return web.json_response({"models": [summary(m) for m in models.values()]})
+
+
+async def not_found(request: web.Request) -> web.Response:
+    raise web.HTTPNotFound()

@@ -1,0 +1,60 @@
+"""Shared fixtures: the real server on a free port, and headless Chromium pointed at it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from server import Config
+from tests.browser import launch, record
+from tests.live_server import LiveServer
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """The models folder the test server serves; fixtures install what a test needs into it."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def live_server(models_dir):
+    server = LiveServer(Config(models_dir=models_dir)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = launch(playwright_instance)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context per test; a screenshot of the last state lands in tests/artifacts/."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    rec = record(context.new_page())
+    yield rec
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        rec.page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
+    except Exception:  # a crashed page has nothing to show; the test already says why
+        pass
+    context.close()
