@@ -58,3 +58,14 @@ def page(browser, request):
     except Exception:  # a crashed page has nothing to show; the test already says why
         pass
     context.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests last.
+
+    Sync Playwright keeps an event loop running in the main thread for as long as the
+    session-wide browser lives, and pytest-aiohttp's async tests cannot start their own loop
+    while it does ("Runner.run() cannot be called from a running event loop"). Ordering the
+    browser tests after everything else keeps the two apart in one pytest run.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
