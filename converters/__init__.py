@@ -11,6 +11,8 @@ Modules, roughly in the order a model travels through them:
 - convert.py       Keras files and SavedModels -> TF.js graph or layers models, quantized
 - manifest.py      hashes, manifest.json, and the atomic install into models/<id>/
 - install.py       pull / defaults: fetch, build into a staging folder, install
-- verify.py        original model vs TF.js (through tfjs_runner.mjs in Node) on real photos
-- cli.py           the argparse front end
+- verify.py        original model vs TF.js on real photos (images.py prepares them)
+- tfjs_node.py     runs tfjs_runner.mjs: the real TF.js runtime in Node, called from Python
+- cli.py           the argparse front end; console.py (progress, ConverterError), paths.py
+                   (models/ and .cache/ locations), tf_imports.py (lazy, quiet TensorFlow)
 """

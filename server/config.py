@@ -22,3 +22,5 @@ class Config:
     node_modules_dir: Path = REPO_ROOT / "node_modules"
     static_dir: Path = REPO_ROOT / "server" / "static"
     templates_dir: Path = REPO_ROOT / "server" / "templates"
+    # Rendering for `python -m server export`: pages say which demos need the live server.
+    static_export: bool = False

@@ -9,6 +9,7 @@ from server import keys
 from server.demos import DEMO_NAME, Demo
 from server.files import file_response, resolve_inside
 from server.models import MODEL_ID, installed_models, read_manifest, summary
+from server.offline import build_id, shell_urls
 from server.vendor import BASE_SCRIPTS, OPTIONAL_SCRIPTS, vendor_dir
 
 # Shared code and libraries change only with a new checkout: revalidate cheaply by ETag.
@@ -57,6 +58,7 @@ async def demo_page(request: web.Request) -> dict:
     models = installed_models(request.app[keys.CONFIG].models_dir)
     return {
         "demo": demo,
+        "static_export": request.app[keys.CONFIG].static_export,
         "models": _model_status(demo, models),
         "scripts": BASE_SCRIPTS + [OPTIONAL_SCRIPTS[name] for name in demo.scripts],
     }
@@ -102,5 +104,14 @@ async def api_models(request: web.Request) -> web.Response:
     return web.json_response({"models": [summary(m) for m in models.values()]})
 
 
-async def not_found(request: web.Request) -> web.Response:
-    raise web.HTTPNotFound()
+async def service_worker(request: web.Request) -> web.Response:
+    config = request.app[keys.CONFIG]
+    demos = request.app[keys.DEMOS]
+    models = installed_models(config.models_dir)
+    response = aiohttp_jinja2.render_template("sw.js", request, {
+        "build": build_id(config, demos, models),
+        "urls": shell_urls(config, demos, models),
+    })
+    response.content_type = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    return response

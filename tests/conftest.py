@@ -25,6 +25,15 @@ def models_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def default_models(models_dir) -> Path:
+    """`python -m converters defaults` into the test server's models folder, once per run."""
+    from converters import install
+
+    install.defaults(models_dir)
+    return models_dir
+
+
+@pytest.fixture(scope="session")
 def live_server(models_dir):
     server = LiveServer(Config(models_dir=models_dir)).start()
     yield server

@@ -27,7 +27,9 @@ class LiveServer:
         return self
 
     async def _start(self) -> None:
-        self._runner = web.AppRunner(create_app(self.config), access_log=None)
+        # A short shutdown: browsers keep connections open, and a test that stops the
+        # server means "gone now", like a killed process.
+        self._runner = web.AppRunner(create_app(self.config), access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -35,7 +37,10 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
+        """Stop serving (idempotent): afterwards connections to the port are refused."""
+        if self._runner is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
+        self._runner = None
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)

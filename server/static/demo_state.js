@@ -1,5 +1,5 @@
 // The test hook every demo keeps current (documented in the README):
-//   window.__demo = {ready, backend, model, fps, latencyMs, result, error}
+//   window.__demo = {ready, backend, model, fps, latencyMs, frames, result, error}
 // `ready` turns true once the model is loaded and warmed up; `result` is the demo's latest
 // output (its shape is documented in the demo's README); `error` is a readable message.
 export const demo = {
@@ -8,6 +8,7 @@ export const demo = {
   model: null,
   fps: 0,
   latencyMs: null,
+  frames: 0,
   result: null,
   error: null,
 };

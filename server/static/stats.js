@@ -20,6 +20,7 @@ export class Stats {
     this.ends = [];
     this.lastRedraw = 0;
     this.started = null;
+    this.notes = {};
   }
 
   field(name) {
@@ -29,11 +30,13 @@ export class Stats {
   setBackend(backend, note = '') {
     demo.backend = backend;
     if (this.field('backend')) this.field('backend').textContent = backend;
-    this.setNote(note);
+    this.setNote(note, 'backend');
   }
 
-  setNote(note) {
-    if (this.field('note')) this.field('note').textContent = note;
+  // Notes under the numbers: how the backend was chosen, where the model came from...
+  setNote(note, topic = 'model') {
+    this.notes[topic] = note;
+    if (this.field('note')) this.field('note').textContent = Object.values(this.notes).filter(Boolean).join('\n');
   }
 
   begin() {
@@ -44,6 +47,7 @@ export class Stats {
     const now = performance.now();
     if (this.started !== null) this.latencies.push(now - this.started);
     this.ends.push(now);
+    demo.frames += 1;
     if (this.latencies.length > WINDOW) this.latencies.shift();
     if (this.ends.length > WINDOW) this.ends.shift();
     this.started = null;

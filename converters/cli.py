@@ -1,0 +1,117 @@
+"""python -m converters {list,pull,convert,verify,defaults}: the command line.
+
+Results go to stdout, progress to stderr. Expected failures (ConverterError) print one
+clear message and exit 1; argparse usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from converters import catalog, manifest, paths
+from converters.console import ConverterError
+
+QUANTIZATIONS = ("float16", "uint8")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m converters",
+        description="Get pretrained models into TF.js form under models/<id>/.")
+    parser.add_argument(
+        "--models-dir", type=Path, default=None,
+        help=f"where models are installed (default: ${paths.MODELS_DIR_ENV}, else models/ in the repo)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("list", help="every known model: task, source, licence, size, installed")
+
+    pull = commands.add_parser("pull", help="fetch a catalog model or TF Hub handle and install it")
+    pull.add_argument("target", help="a catalog id (see `list`) or a TF Hub handle (https://...)")
+    pull.add_argument("--quantize", choices=QUANTIZATIONS,
+                      help="store weights as float16 (half the bytes) or uint8 (a quarter)")
+    pull.add_argument("--id", dest="new_id", help="install under this id instead")
+    pull.add_argument("--force", action="store_true", help="rebuild even if already installed")
+
+    conv = commands.add_parser("convert", help="your Keras file (.h5/.keras) or SavedModel folder")
+    conv.add_argument("path", type=Path)
+    conv.add_argument("--to", choices=("graph", "layers"),
+                      help="TF.js format (default: layers for Keras 2 files, graph for Keras 3 "
+                           "files and SavedModels; Keras 3 cannot become layers)")
+    conv.add_argument("--quantize", choices=QUANTIZATIONS)
+    conv.add_argument("--id", dest="new_id", help="model id (default: from the file name)")
+    conv.add_argument("--title")
+    conv.add_argument("--task", default="custom", help="e.g. image-classification (default: custom)")
+    conv.add_argument("--labels", type=Path, help="text file, one class name per line")
+    conv.add_argument("--mean", type=float, default=0.0, help="input = (pixel - mean) / std")
+    conv.add_argument("--std", type=float, default=1.0)
+    conv.add_argument("--activation", choices=("logits", "softmax", "none"),
+                      help="what the output is (default: read from the model, else none)")
+    conv.add_argument("--force", action="store_true")
+
+    ver = commands.add_parser("verify", help="check hashes, and TF.js against the original model")
+    ver.add_argument("ids", nargs="*", metavar="id", help="default: every installed model")
+    ver.add_argument("--backend", choices=("wasm", "cpu"), default="wasm")
+
+    defaults = commands.add_parser("defaults", help="install every model that needs no model hub")
+    defaults.add_argument("--force", action="store_true")
+    return parser
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def list_models(models_dir: Path) -> None:
+    installed = manifest.installed(models_dir)
+    rows = [("ID", "TASK", "SOURCE", "LICENCE", "SIZE", "INSTALLED")]
+    for entry in catalog.CATALOG.values():
+        found = installed.pop(entry.id, None)
+        source = entry.source
+        where = {"tfhub": lambda: "tfhub " + source["handle"].split("//", 1)[-1],
+                 "npm": lambda: f"npm {source['package']}@{source['version']}",
+                 "pypi": lambda: f"pypi {source['package']}"}[source["kind"]]()
+        rows.append((entry.id, entry.task, where, entry.licence,
+                     _size(found["bytes"]) if found else "~" + _size(entry.approx_bytes),
+                     "yes" if found else ("no (defaults)" if entry.default else "no")))
+    for model_id, found in installed.items():  # the user's own conversions
+        rows.append((model_id, found.get("task", "?"), found["source"].get("kind", "?"),
+                     found.get("licence", "?"), _size(found["bytes"]), "yes"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    print(f"\nmodels folder: {models_dir}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    models_dir = paths.models_dir(args.models_dir)
+    try:
+        if args.command == "list":
+            list_models(models_dir)
+            return 0
+        # Imported here: these reach TensorFlow, which `list` never needs.
+        from converters import install, verify
+
+        if args.command == "pull":
+            install.pull(args.target, models_dir, args.quantize, args.new_id, args.force)
+        elif args.command == "convert":
+            install.convert_file(args.path, models_dir, args.to, args.quantize, args.new_id,
+                                 args.task, args.title, args.labels, args.mean, args.std,
+                                 args.activation, args.force)
+        elif args.command == "defaults":
+            install.defaults(models_dir, args.force)
+        elif args.command == "verify":
+            ids = args.ids or list(manifest.installed(models_dir))
+            if not ids:
+                raise ConverterError(f"no models installed in {models_dir}")
+            reports = [verify.verify(models_dir, model_id, args.backend) for model_id in ids]
+            return 0 if all(r.ok for r in reports) else 1
+        return 0
+    except ConverterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing was installed half-way", file=sys.stderr)
+        return 130

