@@ -56,6 +56,17 @@ def _parser() -> argparse.ArgumentParser:
 
     defaults = commands.add_parser("defaults", help="install every model that needs no model hub")
     defaults.add_argument("--force", action="store_true")
+    defaults.add_argument("--no-train", dest="train", action="store_false",
+                          help="skip training the digit and sketch classifiers")
+
+    train = commands.add_parser("train", help="train a classifier here (seeded) and install it as TF.js")
+    train.add_argument("recipe", choices=("mnist", "quickdraw"),
+                       help="mnist: a CNN on 55,000 digits; quickdraw: a CNN on 100 sketch classes")
+    train.add_argument("--epochs", type=int, help="default: the recipe's (mnist 6, quickdraw 40)")
+    train.add_argument("--limit", type=int,
+                       help="train on fewer examples (mnist: digits; quickdraw: drawings per class)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--force", action="store_true", help="train again even if installed")
     return parser
 
 
@@ -101,7 +112,14 @@ def main(argv: list[str] | None = None) -> int:
                                  args.task, args.title, args.labels, args.mean, args.std,
                                  args.activation, args.force)
         elif args.command == "defaults":
-            install.defaults(models_dir, args.force)
+            install.defaults(models_dir, args.force, args.train)
+        elif args.command == "train":
+            options = {"seed": args.seed}
+            if args.epochs:
+                options["epochs"] = args.epochs
+            if args.limit:
+                options["limit" if args.recipe == "mnist" else "limit_per_class"] = args.limit
+            install.train_model(args.recipe, models_dir, args.force, **options)
         elif args.command == "verify":
             ids = args.ids or list(manifest.installed(models_dir))
             if not ids:

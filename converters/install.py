@@ -141,11 +141,28 @@ def pull(target: str, models_dir: Path, quantization: str | None = None,
                    force)
 
 
-def defaults(models_dir: Path, force: bool = False) -> None:
-    """Everything obtainable without a model hub: EfficientNet-Lite0 and the pose models."""
+def defaults(models_dir: Path, force: bool = False, train: bool = True) -> None:
+    """Everything obtainable without a model hub: EfficientNet-Lite0 and the pose models,
+    then (train=True) the digit and sketch classifiers, trained here once if missing."""
     for entry in catalog.CATALOG.values():
         if entry.default:
             pull(entry.id, models_dir, force=force)
+    if train:
+        train_model("mnist", models_dir, force)
+        train_model("quickdraw", models_dir, force)
+
+
+def train_model(name: str, models_dir: Path, force: bool = False, **options) -> dict[str, Any] | None:
+    """`python -m converters train mnist|quickdraw`: train in Python, install as TF.js."""
+    if name == "mnist":
+        from converters.train_mnist import install_mnist
+
+        return install_mnist(models_dir, force, **options)
+    if name == "quickdraw":
+        from converters.train_quickdraw import install_quickdraw
+
+        return install_quickdraw(models_dir, force, **options)
+    raise ConverterError(f"unknown training recipe {name!r}: use mnist or quickdraw")
 
 
 def convert_file(path: Path, models_dir: Path, to: str | None = None,

@@ -111,7 +111,9 @@ def verify(models_dir: Path, model_id: str, backend: str = "wasm") -> Report:
 
     # The first output in TF.js order is what a demo reads; the manifest describes it.
     _check_shape(report, found, runs["astronaut"].outputs[0])
-    if original is None:
+    if found["source"]["kind"] == "trained":
+        _check_trained(report, found, folder, backend)
+    elif original is None:
         _check_pose(report, found, runs["astronaut"].outputs)
     else:
         step(f"{model_id}: running the original in TensorFlow")
@@ -193,6 +195,39 @@ def _compare(report: Report, found: dict[str, Any], tf_outputs: dict, tfjs_outpu
 
 def _label(labels: list[str] | None, index: int) -> str:
     return labels[index].split(",")[0] if labels else str(index)
+
+
+def _held_out(model_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out examples of a model trained here, as [N, 28, 28, 1] in 0..1, and labels."""
+    if model_id == "mnist-cnn":
+        from converters import datasets
+
+        test = datasets.mnist_split()[1]
+        return test.images[:1000, ..., None].astype(np.float32) / 255, test.labels[:1000]
+    from converters import datasets, train_quickdraw
+
+    _, (x, y) = train_quickdraw.split(datasets.load_quickdraw(train_quickdraw.CATEGORIES), seed=0)
+    return x, y
+
+
+def _check_trained(report: Report, found: dict[str, Any], folder: Path, backend: str) -> None:
+    """No original file survives training; the converted model must instead score on the
+    held-out examples what the Keras model scored when it was trained."""
+    expected = (found.get("training") or {}).get("test_accuracy")
+    if found["id"] not in ("mnist-cnn", "quickdraw-cnn") or expected is None:
+        report.say("  (a trained model without a known held-out set: checked its files and shape only)")
+        return
+    x, y = _held_out(found["id"])
+    step(f"{found['id']}: scoring {len(x)} held-out examples in TF.js")
+    (probs,) = tfjs_node.run(folder, found["format"], [x], backend).runs[0].outputs
+    accuracy = float((probs.argmax(axis=1) == y).mean())
+    report.say(f"  held-out accuracy in TF.js {accuracy:.4f} on {len(x)} examples "
+               f"(Keras at training time: {expected:.4f} on {found['training']['test_examples']})")
+    if abs(probs.sum(axis=1) - 1).max() > 1e-3:
+        report.problems.append("outputs are not probabilities")
+    # The same network on a subset of the same data: within a few points of the full score.
+    if accuracy < expected - 0.05:
+        report.problems.append(f"held-out accuracy {accuracy:.4f} is far below {expected:.4f}")
 
 
 def _check_pose(report: Report, found: dict[str, Any], outputs: list[np.ndarray]) -> None:

@@ -10,13 +10,15 @@ from server import keys
 from server.config import Config
 from server.demos import discover_demos
 from server.errors import error_pages
+from server.prepare import MAX_UPLOAD_BYTES
 from server.routes import ROUTES
 from server.security import add_security_headers
 
 
 def create_app(config: Config | None = None) -> web.Application:
     config = config or Config()
-    app = web.Application(middlewares=[error_pages])
+    # Uploads are capped by /api/prepare itself (with a clear 413), a little under this.
+    app = web.Application(middlewares=[error_pages], client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
     app[keys.CONFIG] = config
     app[keys.DEMOS] = discover_demos(config.demos_dir)
     aiohttp_jinja2.setup(

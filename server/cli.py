@@ -21,7 +21,54 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=defaults.port, help="default %(default)s")
     parser.add_argument("--models-dir", type=Path, default=defaults.models_dir,
                         help="folder of installed models (default %(default)s)")
-    return parser.parse_args(argv)
+    parser.add_argument("--https", action="store_true",
+                        help="serve over TLS; browsers give the camera to other machines only over https")
+    parser.add_argument("--cert", type=Path, help="TLS certificate (PEM); without it --https makes a self-signed one")
+    parser.add_argument("--key", type=Path, help="private key of --cert (PEM)")
+    args = parser.parse_args(argv)
+    if (args.cert is None) != (args.key is None):
+        parser.error("--cert and --key go together")
+    if args.cert and not args.https:
+        parser.error("--cert and --key need --https")
+    return args
+
+
+def self_signed_certificate(host: str) -> tuple[Path, Path]:
+    """A self-signed certificate for `host`, made once with openssl and kept in .cache/https/."""
+    import shutil
+    import subprocess
+
+    from server.config import REPO_ROOT
+
+    folder = REPO_ROOT / ".cache" / "https"
+    cert, key = folder / f"{host}.crt", folder / f"{host}.key"
+    if cert.exists() and key.exists():
+        return cert, key
+    if shutil.which("openssl") is None:
+        sys.exit("--https without --cert needs the openssl command to make a certificate; "
+                 "install it, or pass --cert and --key.")
+    folder.mkdir(parents=True, exist_ok=True)
+    san = f"IP:{host}" if host.replace(".", "").isdigit() or ":" in host else f"DNS:{host}"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365",
+                    "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={host}",
+                    "-addext", f"subjectAltName={san},DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    key.chmod(0o600)
+    print(f"Made a self-signed certificate for {host} in {folder}. Browsers will warn about it once;\n"
+          "accept it only on a network you trust, or pass your own with --cert/--key.", file=sys.stderr)
+    return cert, key
+
+
+def ssl_context(args: argparse.Namespace):
+    import ssl
+
+    cert, key = (args.cert, args.key) if args.cert else self_signed_certificate(args.host)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        sys.exit(f"Cannot use the certificate {cert} with the key {key}: {exc}")
+    return context
 
 
 def export_main(argv: list[str]) -> None:
@@ -51,10 +98,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"WARNING: serving on {args.host}, so other machines can reach this gallery.\n"
-            "Browsers only give the camera to https:// or localhost pages.",
+            "Browsers only give the camera to https:// or localhost pages"
+            + ("." if args.https else ": add --https for the camera demos."),
             file=sys.stderr,
         )
     config = Config(host=args.host, port=args.port, models_dir=args.models_dir.resolve())
     app = create_app(config)
-    print(f"Gallery on http://{args.host}:{args.port}/  (Ctrl+C to stop)", file=sys.stderr)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    context = ssl_context(args) if args.https else None
+    scheme = "https" if context else "http"
+    print(f"Gallery on {scheme}://{args.host}:{args.port}/  (Ctrl+C to stop)", file=sys.stderr)
+    web.run_app(app, host=args.host, port=args.port, ssl_context=context, print=None, access_log=None)

@@ -13,5 +13,6 @@ ROUTES = [
     web.get("/vendor/{package}/{path:.+}", views.vendor_file),
     web.get("/models/{model_id}/{path:.+}", views.model_file),
     web.get("/api/models", views.api_models),
+    web.post("/api/prepare", views.api_prepare),
     web.get("/sw.js", views.service_worker),
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+
 import aiohttp_jinja2
 from aiohttp import web
 
@@ -10,6 +13,7 @@ from server.demos import DEMO_NAME, Demo
 from server.files import file_response, resolve_inside
 from server.models import MODEL_ID, installed_models, read_manifest, summary
 from server.offline import build_id, shell_urls
+from server.prepare import IMAGE_TYPES, MAX_UPLOAD_BYTES, PrepareError, prepare
 from server.vendor import BASE_SCRIPTS, OPTIONAL_SCRIPTS, vendor_dir
 
 # Shared code and libraries change only with a new checkout: revalidate cheaply by ETag.
@@ -115,3 +119,69 @@ async def service_worker(request: web.Request) -> web.Response:
     response.content_type = "text/javascript"
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+async def _read_capped(read_chunk) -> bytes:
+    """Read a body chunk by chunk, stopping just past the limit (never more in memory)."""
+    data = bytearray()
+    while len(data) <= MAX_UPLOAD_BYTES and (chunk := await read_chunk(65536)):
+        data += chunk
+    return bytes(data)
+
+
+async def _read_upload(request: web.Request) -> tuple[bytes, str]:
+    """The uploaded image: a raw body (fetch(url, {body: file})) or a multipart field."""
+    if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES:
+        raise PrepareError(413, f"The upload is {request.content_length} bytes; the limit is {MAX_UPLOAD_BYTES}.")
+    if request.content_type == "multipart/form-data":
+        reader = await request.multipart()
+        part = await reader.next()
+        while part is not None and not part.filename:
+            part = await reader.next()
+        if part is None:
+            raise PrepareError(400, "The form holds no file.")
+        content_type = part.headers.get("Content-Type", "application/octet-stream").split(";")[0]
+        data = await _read_capped(part.read_chunk)
+    else:
+        content_type = request.content_type
+        data = await _read_capped(request.content.read)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PrepareError(413, f"The upload is larger than the limit of {MAX_UPLOAD_BYTES} bytes.")
+    if content_type not in IMAGE_TYPES:
+        raise PrepareError(415, f"'{content_type}' is not an image type this server prepares "
+                                f"({', '.join(sorted(IMAGE_TYPES))}).")
+    if not data:
+        raise PrepareError(400, "The upload is empty.")
+    return data, content_type
+
+
+async def api_prepare(request: web.Request) -> web.Response:
+    """Decode and preprocess an uploaded image for ?model=<id>; answer the tensor.
+
+    The body of the answer: {shape, dtype, encoding: "base64", data, timing: {decode_ms,
+    preprocess_ms}, source: {width, height}}; `data` holds the values little-endian.
+    """
+    model_id = request.query.get("model", "")
+    manifest = read_manifest(request.app[keys.CONFIG].models_dir / model_id) if MODEL_ID.match(model_id) else None
+    if manifest is None:
+        return web.json_response({"error": f"The model '{model_id}' is not installed.", "status": 404}, status=404)
+    spec = manifest.get("input", {})
+    if len(spec.get("shape", [])) != 4 or min(spec["shape"][1:3]) <= 0:
+        return web.json_response({"error": f"'{model_id}' does not take fixed-size images.", "status": 400}, status=400)
+    try:
+        data, _ = await _read_upload(request)
+        # Decoding and resizing take tens of milliseconds: off the event loop, so other
+        # requests (other users, model downloads) are served meanwhile.
+        prepared = await asyncio.get_running_loop().run_in_executor(None, prepare, data, spec)
+    except PrepareError as exc:
+        return web.json_response({"error": str(exc), "status": exc.status}, status=exc.status)
+    tensor = prepared.tensor
+    return web.json_response({
+        "model": model_id,
+        "shape": list(tensor.shape),
+        "dtype": str(tensor.dtype),
+        "encoding": "base64",
+        "data": base64.b64encode(tensor.astype(tensor.dtype.newbyteorder("<")).tobytes()).decode("ascii"),
+        "timing": {"decode_ms": prepared.decode_ms, "preprocess_ms": prepared.preprocess_ms},
+        "source": {"width": prepared.source_size[0], "height": prepared.source_size[1]},
+    })

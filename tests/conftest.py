@@ -26,10 +26,20 @@ def models_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def default_models(models_dir) -> Path:
-    """`python -m converters defaults` into the test server's models folder, once per run."""
+    """The pulled defaults (classifier, pose models) in the test server's models folder."""
     from converters import install
 
-    install.defaults(models_dir)
+    install.defaults(models_dir, train=False)
+    return models_dir
+
+
+@pytest.fixture(scope="session")
+def trained_models(models_dir) -> Path:
+    """The digit and sketch classifiers, trained for real (as `make run` does) once per run."""
+    from converters import install
+
+    install.train_model("mnist", models_dir)
+    install.train_model("quickdraw", models_dir)
     return models_dir
 
 

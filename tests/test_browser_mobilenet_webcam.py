@@ -48,6 +48,7 @@ def test_shared_mobilenet_names_the_camera_photo(camera_browsers, live_server, m
     try:
         state = rec.page.evaluate("() => window.__demo")
         assert state["model"] == model_id and state["backend"] == "wasm"
+        assert state["result"]["source"] == "camera"
         top = top5(rec.page)
         assert len(top) == 5 and all(0 <= t["index"] < 1000 for t in top)
         assert {t["index"] for t in top} & expected.keys(), f"{photo}: top-5 was {top}"
@@ -84,9 +85,8 @@ def test_uploaded_image_matches_the_camera(camera_browsers, live_server, models_
         from tests.fake_camera import fit_to_frame
         png = tmp_path / "chelsea.png"
         Image.fromarray(fit_to_frame(photos.chelsea())).save(png)
-        pg.evaluate("() => { window.__demo.result = null; }")
         pg.get_by_test_id("file").set_input_files(str(png))
-        pg.wait_for_function("() => window.__demo.result !== null", timeout=30_000)
+        pg.wait_for_function("() => window.__demo.result.source === 'image'", timeout=30_000)
         assert pg.get_by_test_id("still").is_visible()
         assert top5(pg)[0]["index"] == camera_top1
         rec.assert_clean(live_server.url)
@@ -125,4 +125,42 @@ def test_default_classifier_names_the_camera_photo(camera_browsers, live_server,
         rec.assert_clean(live_server.url)
     finally:
         rec.page.screenshot(path=f"tests/artifacts/{request.node.name}.png", full_page=True)
+        context.close()
+
+
+def test_webgl_context_loss_falls_back_and_carries_on(camera_browsers, live_server, models_dir):
+    model_id = install_shared_mobilenet(models_dir)
+    context, rec = open_demo(camera_browsers["chelsea"],
+                             f"{live_server.url}/demos/mobilenet_webcam/?backend=webgl&model={model_id}")
+    try:
+        pg = rec.page
+        assert pg.evaluate("() => window.__demo.backend") == "webgl"
+        pg.evaluate("() => tf.backend().gpgpu.gl.getExtension('WEBGL_lose_context').loseContext()")
+        pg.wait_for_function("() => window.__demo.backend === 'wasm' && window.__demo.ready", timeout=60_000)
+        frames = pg.evaluate("() => window.__demo.frames")
+        pg.wait_for_function(f"() => window.__demo.frames > {frames} + 3", timeout=60_000)
+        assert pg.evaluate("() => window.__demo.error") is None
+        assert {t["index"] for t in top5(pg)} & CAT_CLASSES.keys()
+        assert "WebGL context was lost" in pg.locator('[data-stat="note"]').inner_text()
+    finally:
+        context.close()
+
+
+def test_camera_unplugged_mid_stream_offers_the_file(camera_browsers, live_server, models_dir):
+    model_id = install_shared_mobilenet(models_dir)
+    context, rec = open_demo(camera_browsers["chelsea"], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}")
+    try:
+        pg = rec.page
+        # What the browser does when the device goes away: the track ends.
+        pg.evaluate("""() => { const [track] = document.querySelector('video').srcObject.getVideoTracks();
+                               track.stop(); track.dispatchEvent(new Event('ended')); }""")
+        notice = pg.get_by_test_id("notice")
+        notice.wait_for(state="visible")
+        assert "unplugged" in notice.inner_text()
+        assert pg.get_by_test_id("file").is_enabled()
+        frames = pg.evaluate("() => window.__demo.frames")
+        pg.wait_for_timeout(500)
+        assert pg.evaluate("() => window.__demo.frames") == frames  # stopped, not frozen on errors
+        assert pg.evaluate("() => window.__demo.error") is None
+    finally:
         context.close()

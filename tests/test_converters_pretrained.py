@@ -223,7 +223,7 @@ def test_converted_mobilenet_in_chromium_agrees_with_tensorflow(mobilenet, mobil
     pg.goto(f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&source=file&model={model_id}")
     wait_ready(pg)
     pg.get_by_test_id("file").set_input_files(str(photo))
-    pg.wait_for_function("() => window.__demo.result !== null", timeout=60_000)
+    pg.wait_for_function("() => window.__demo.result?.source === 'image'", timeout=60_000)
     top = pg.evaluate("() => window.__demo.result.top")
     assert {t["index"] for t in top} & set(CAT_CLASSES), top
     page.assert_clean(live_server.url)

@@ -1,7 +1,7 @@
 // Live image classification: camera frame -> preprocess (as the manifest says) -> model ->
 // softmax -> top 5. Any installed classifier works, because everything model-specific (input
 // size, value range, crop, background class, labels) comes from its manifest.
-import { setupBackend } from '/static/backend.js';
+import { onBackendLost, setupBackend } from '/static/backend.js';
 import { CameraError, listCameras, mediaFromFile, onFileChosen, openCamera, stopCamera } from '/static/camera.js';
 import { probabilities, topK } from '/static/classify.js';
 import { demo, showError, clearError } from '/static/demo_state.js';
@@ -43,7 +43,11 @@ async function useModel(id) {
   const { model } = loaded;
   stats.setNote(describeLoad(loaded));
   // The old model's weights live in the backend's memory, not JavaScript's: free them.
-  state.model?.dispose();
+  try {
+    state.model?.dispose();
+  } catch {
+    // Its backend is gone (a lost WebGL context): nothing left to free.
+  }
   Object.assign(state, { model, manifest, labels });
   demo.model = id;
 
@@ -65,27 +69,36 @@ function start() {
   const step = async () => {
     if (loop !== state.loop) return; // a newer loop took over
     if (!state.paused) {
-      stats.begin();
-      const top = await classify(source);
-      stats.end();
+      let top;
+      try {
+        stats.begin();
+        top = await classify(source);
+        stats.end();
+      } catch (error) {
+        // A frame in flight when the model or backend changed may fail; that loop is over.
+        if (loop === state.loop) showError(error);
+        return;
+      }
       if (loop !== state.loop) return;
       renderBars($('top5'), top);
-      demo.result = { top };
+      demo.result = { top, source: state.sourceKind };
     }
     if (source instanceof HTMLVideoElement) {
       // Wake up when the video has a new frame, not on a fixed timer.
       source.requestVideoFrameCallback(step);
     }
   };
-  step().catch(showError);
+  step();
 }
 
-function showSource(element) {
+// kind: 'camera', 'image' or 'video' (a file)
+function showSource(element, kind) {
   const video = $('video');
   const still = $('still');
   video.hidden = element !== video;
   still.hidden = element !== still;
   state.source = element;
+  state.sourceKind = kind;
 }
 
 async function useCamera(deviceId) {
@@ -94,7 +107,7 @@ async function useCamera(deviceId) {
     deviceId,
     onEnded: (error) => fallBackToFile(error),
   });
-  showSource($('video'));
+  showSource($('video'), 'camera');
   start();
 }
 
@@ -111,12 +124,12 @@ async function useFile(file) {
     if (media instanceof HTMLImageElement) {
       $('still').src = media.src;
       await $('still').decode();
-      showSource($('still'));
+      showSource($('still'), 'image');
     } else {
       $('video').srcObject = null;
       $('video').src = media.src;
       await $('video').play();
-      showSource($('video'));
+      showSource($('video'), 'video');
     }
     clearError();
     start();
@@ -146,6 +159,13 @@ async function fillCameraChoices() {
 async function main() {
   const { backend, note } = await setupBackend();
   stats.setBackend(backend, note);
+  // The GPU was reset: the model's weights went with it, so load it again on the new backend.
+  onBackendLost(async (switched) => {
+    state.loop += 1; // stop classifying at once: the old backend is gone
+    const { backend: now, note: why } = await switched;
+    stats.setBackend(now, why);
+    await useModel($('model').value).catch(showError);
+  });
   const modelId = await fillModelChoices();
   onFileChosen($('file'), $('dropzone'), useFile);
   $('model').addEventListener('change', () => useModel($('model').value).catch(showError));

@@ -92,6 +92,30 @@ async function pickFastestBackend() {
   return { backend, note: `auto: ${backend} (${detail})` };
 }
 
+// WebGL context loss: when the GPU resets (a driver crash, too many contexts, a laptop
+// switching graphics cards) every tensor held by the webgl backend is gone, the model's
+// weights included. We switch to the next backend that works and tell the demo, which then
+// loads its model again. Handlers are called at once (stop using the model now!) with a
+// promise of {backend, note} that resolves when the new backend is ready.
+const lostHandlers = [];
+export function onBackendLost(handler) {
+  lostHandlers.push(handler);
+}
+
+function watchForContextLoss() {
+  const canvas = tf.backend().gpgpu?.gl?.canvas;
+  canvas?.addEventListener('webglcontextlost', (event) => {
+    event.preventDefault();
+    const switched = (async () => {
+      for (const fallback of ['wasm', 'cpu']) {
+        if (await trySetBackend(fallback)) break;
+      }
+      return { backend: tf.getBackend(), note: `The WebGL context was lost; switched to ${tf.getBackend()}.` };
+    })();
+    for (const handler of lostHandlers) handler(switched);
+  }, { once: true });
+}
+
 // Set up the backend the URL asks for (default auto); returns {backend, note} where backend
 // is tf.getBackend() after set-up and note explains how it was chosen or why it fell back.
 export async function setupBackend(requested = params.get('backend') || 'auto') {
@@ -114,5 +138,6 @@ export async function setupBackend(requested = params.get('backend') || 'auto') 
     note = `${requested} is not available in this browser; running on ${tf.getBackend()}.`;
   }
   await tf.ready();
+  if (tf.getBackend() === 'webgl') watchForContextLoss();
   return { backend: tf.getBackend(), note };
 }

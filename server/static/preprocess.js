@@ -22,10 +22,22 @@ export function cropBox(width, height, spec) {
   return [0.5 - dy, 0.5 - dx, 0.5 + dy, 0.5 + dx];
 }
 
+// fromPixels reads an <img> at its displayed size, not its own: a photo shown 480 pixels
+// wide would be shrunk before the model sees it. Draw such images at full size first.
+const fullSizeCanvas = document.createElement('canvas');
+function fullSize(source) {
+  if (!(source instanceof HTMLImageElement)) return source;
+  if (source.width === source.naturalWidth && source.height === source.naturalHeight) return source;
+  fullSizeCanvas.width = source.naturalWidth;
+  fullSizeCanvas.height = source.naturalHeight;
+  fullSizeCanvas.getContext('2d').drawImage(source, 0, 0);
+  return fullSizeCanvas;
+}
+
 export function preprocess(source, spec) {
   const { height, width } = inputSize(spec);
   const channels = spec.channels === 'L' ? 1 : 3;
-  const pixels = tf.browser.fromPixels(source, channels);
+  const pixels = tf.browser.fromPixels(fullSize(source), channels);
   const [frameHeight, frameWidth] = pixels.shape;
   const batch = tf.image.cropAndResize(
     pixels.expandDims(0).toFloat(),
