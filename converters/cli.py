@@ -130,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConverterError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # a full disk, a read-only or missing folder: nothing was installed
+        print(f"error: {error.strerror or error} ({error.filename or 'no file name'}); "
+              "nothing was installed", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: nothing was installed half-way", file=sys.stderr)
         return 130
