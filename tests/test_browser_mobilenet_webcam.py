@@ -164,3 +164,28 @@ def test_camera_unplugged_mid_stream_offers_the_file(camera_browsers, live_serve
         assert pg.evaluate("() => window.__demo.error") is None
     finally:
         context.close()
+
+
+def test_a_long_run_keeps_tensors_and_memory_flat(camera_browsers, live_server, models_dir):
+    """Several thousand frames: the tensor count does not move and the JS heap stays bounded."""
+    model_id = install_shared_mobilenet(models_dir)
+    context, rec = open_demo(camera_browsers["coffee"], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}")
+    try:
+        pg = rec.page
+        cdp = context.new_cdp_session(pg)
+
+        def measure():
+            cdp.send("HeapProfiler.collectGarbage")
+            heap = cdp.send("Runtime.getHeapUsage")["usedSize"]
+            memory = pg.evaluate("() => tf.memory()")
+            return heap, memory["numTensors"], memory["numBytes"]
+
+        pg.wait_for_function("() => window.__demo.frames >= 100", timeout=60_000)
+        heap_start, tensors_start, bytes_start = measure()
+        pg.wait_for_function("() => window.__demo.frames >= 3000", timeout=400_000, polling=1000)
+        heap_end, tensors_end, bytes_end = measure()
+        assert (tensors_end, bytes_end) == (tensors_start, bytes_start)
+        assert heap_end - heap_start < 8 * 1024 * 1024, f"JS heap grew {heap_start} -> {heap_end}"
+        assert pg.evaluate("() => window.__demo.error") is None
+    finally:
+        context.close()

@@ -1,0 +1,116 @@
+"""The servers the harness measures.
+
+`GalleryServer` is the real gallery app (`create_app`, as `python -m server` builds it) on a
+free port in a background thread, counting every response body it sends, so the harness can
+say how many bytes a second visit cost. `spawn_gallery` and `spawn_static` run the gallery and
+a plain aiohttp static file server as separate processes for the throughput comparison
+(serving.py), so the client fetching from them does not share their interpreter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from server import Config, create_app
+
+
+@dataclass(frozen=True)
+class Sent:
+    path: str
+    status: int
+    bytes: int  # body bytes (0 for a 304)
+
+
+class GalleryServer:
+    def __init__(self, models_dir: Path):
+        self.models_dir = models_dir
+        self.url = ""
+        self.sent: list[Sent] = []
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> "GalleryServer":
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    async def _count(self, request: web.Request, response: web.StreamResponse) -> None:
+        if response.status in (204, 304) or request.method == "HEAD":
+            size = 0
+        elif response.content_length is not None:
+            size = response.content_length
+        else:
+            body = getattr(response, "body", None)
+            size = len(body) if isinstance(body, (bytes, bytearray)) else 0
+        with self._lock:
+            self.sent.append(Sent(request.path, response.status, size))
+
+    async def _start(self) -> None:
+        app = create_app(Config(models_dir=self.models_dir))
+        app.on_response_prepare.append(self._count)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+
+    def mark(self) -> int:
+        """A bookmark in the log of responses; `since(mark)` is what was sent after it."""
+        with self._lock:
+            return len(self.sent)
+
+    def since(self, mark: int) -> list[Sent]:
+        with self._lock:
+            return list(self.sent[mark:])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_listening(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {process.args}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not listen on {port} within {timeout} s")
+
+
+def spawn(args: list[str], port: int) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _wait_listening(port, process)
+    return process
+
+
+def spawn_gallery(models_dir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    return spawn(["-m", "server", "--port", str(port), "--models-dir", str(models_dir)], port), f"http://127.0.0.1:{port}"
+
+
+def spawn_static(models_dir: Path) -> tuple[subprocess.Popen, str]:
+    """aiohttp's own static route on the same folder, the /models/ prefix included."""
+    port = free_port()
+    return spawn(["-m", "bench.static_server", str(models_dir), str(port)], port), f"http://127.0.0.1:{port}"
