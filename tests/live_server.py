@@ -6,7 +6,9 @@ It is built by the same `create_app` factory as `python -m server`.
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
+import time
 
 from aiohttp import web
 
@@ -44,3 +46,22 @@ class LiveServer:
         self._runner = None
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20) -> None:
+    """Until something accepts connections on 127.0.0.1:port (a server in another process)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nothing listens on port {port}") from None
+            time.sleep(0.05)

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from skimage import data as photos
 
+from converters import manifest
 from server import Config
 from tests.browser import launch, record, wait_ready
 from tests.fake_camera import write_y4m
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, free_port, wait_for_port
 from tests.models_fixtures import MOBILENET_ID, install_shared_mobilenet
 
 pytestmark = pytest.mark.browser
@@ -84,19 +83,14 @@ def test_a_new_model_version_replaces_the_cached_one(cat_camera, own_server):
         listed = pg.evaluate("() => tf.io.listModels().then(Object.keys)")
         assert len([k for k in listed if MOBILENET_ID in k]) == 1
 
-        # Reinstall with one file changed: the manifest's sha256 (the version) changes.
-        models = own_server.config.models_dir
-        labels = (models / MOBILENET_ID / "labels.txt").read_text()
-        shutil.rmtree(models / MOBILENET_ID)
-        install_shared_mobilenet(models)
-        (models / MOBILENET_ID / "labels.txt").write_text(labels)  # same content: same version
-        from converters import manifest
-        folder = models / MOBILENET_ID
-        fields = manifest.read(folder)
-        fields["title"] = "MobileNet v1 0.25 (test weights, v2)"
-        (folder / "labels.txt").write_text(labels.replace("tabby, tabby cat", "tabby cat"))
-        new = manifest.write(folder, {k: v for k, v in fields.items()
-                                      if k not in ("files", "bytes", "weight_bytes", "sha256", "tools", "created", "schema")})
+        # A new version of the model: one file changes, so the manifest's sha256 changes.
+        folder = own_server.config.models_dir / MOBILENET_ID
+        old = manifest.read(folder)
+        labels = folder / "labels.txt"
+        labels.write_text(labels.read_text().replace("tabby, tabby cat", "tabby cat"))
+        derived = {"files", "bytes", "weight_bytes", "sha256", "tools", "created", "schema"}
+        new = manifest.write(folder, {k: v for k, v in old.items() if k not in derived})
+        assert new["sha256"] != old["sha256"]
 
         assert "from the server" in classify(pg, demo_url(own_server))
         keys = [k for k in pg.evaluate("() => tf.io.listModels().then(Object.keys)") if MOBILENET_ID in k]
@@ -154,12 +148,6 @@ def test_gallery_storage_panel_lists_and_clears_cached_models(cat_camera, own_se
         context.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def exported_site(tmp_path):
     models = tmp_path / "models"
@@ -170,15 +158,8 @@ def exported_site(tmp_path):
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield url
+    wait_for_port(port)
+    yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import subprocess
 import sys
 import time
 
 import aiohttp
 import pytest
+
+from tests.live_server import free_port, wait_for_port
 
 CLIENTS = 48
 REQUESTS_PER_CLIENT = 25
@@ -32,19 +33,10 @@ def rss_mb(pid: int) -> float:
 @pytest.fixture
 def server(models):
     """The real server in its own process, so its memory is measured alone."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port), "--models-dir", str(models)],
                                stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
+    wait_for_port(port)
     yield process, f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)

@@ -1,19 +1,7 @@
 // Small canvas charts for the lessons: a line chart (loss per epoch) and a scatter plot with a
 // fitted line. A charting library would hide the few lines that draw a chart; these stay short.
 
-// Size the canvas backing store for the screen's pixel density, so lines stay sharp.
-function prepare(canvas) {
-  const dpr = window.devicePixelRatio || 1;
-  const { width, height } = canvas.getBoundingClientRect();
-  if (canvas.width !== Math.round(width * dpr)) {
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
-  }
-  const ctx = canvas.getContext('2d');
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, width, height);
-  return { ctx, width, height };
-}
+import { prepareOverlay as prepare } from './draw.js';
 
 const PAD = { left: 48, right: 12, top: 12, bottom: 32 };
 
