@@ -148,12 +148,15 @@ def defaults_dir(default_models) -> Path:
 
 
 def test_defaults_installs_everything_then_does_nothing(defaults_dir, capsys):
-    assert {e.id for e in catalog.CATALOG.values() if e.default} <= set(manifest.installed(defaults_dir))
+    default_ids = {e.id for e in catalog.CATALOG.values() if e.default}
+    assert default_ids <= set(manifest.installed(defaults_dir))
+    stamps = {p: p.stat().st_mtime_ns for p in defaults_dir.rglob("*") if p.is_file()}
     capsys.readouterr()
-    started = time.monotonic()
-    install.defaults(defaults_dir)
-    assert time.monotonic() - started < 5
-    assert capsys.readouterr().out.count("already installed") == 6
+    install.defaults(defaults_dir, train=False)
+    out = capsys.readouterr().out
+    assert all(f"{model_id}: already installed" in out for model_id in default_ids), out
+    # Nothing was fetched, converted or rewritten.
+    assert {p: p.stat().st_mtime_ns for p in defaults_dir.rglob("*") if p.is_file()} == stamps
 
 
 @pytest.mark.parametrize("model_id", ["efficientnet-lite0", "efficientnet-lite0-f16"])
