@@ -352,3 +352,11 @@ def test_no_camera_permission_falls_back_to_a_photo(browser, demo_page, live_ser
     assert (result["width"], result["height"]) == (640, 480) and drawn["width"] < 500
     assert_near(by_name(result["poses"][0]), ASTRONAUT, ASTRONAUT_TOLERANCE)
     demo.rec.assert_clean(live_server.url)
+
+
+def test_the_second_visit_loads_the_model_from_the_browser_cache(camera_browsers, demo_page, live_server):
+    demo = demo_page(camera_browsers["astronaut"]).open("model=movenet-thunder")
+    assert "from the server" in demo.page.locator('[data-stat="note"]').inner_text()
+    demo.open("model=movenet-thunder")  # same browser context: same IndexedDB
+    assert "from the browser cache" in demo.page.locator('[data-stat="note"]').inner_text()
+    assert len(demo.state("result")["poses"]) == 1

@@ -10,7 +10,8 @@ import { onBackendLost, setupBackend } from '/static/backend.js';
 import { CameraError, listCameras, mediaFromFile, onFileChosen, openCamera, sourceSize, stopCamera } from '/static/camera.js';
 import { demo, showError, clearError } from '/static/demo_state.js';
 import { drawPose, prepareOverlay, viewTransform } from '/static/draw.js';
-import { fetchManifest, listModels } from '/static/models.js';
+import { loadArtifacts } from '/static/model_cache.js';
+import { describeLoad, fetchManifest, listModels } from '/static/models.js';
 import { Stats } from '/static/stats.js';
 import * as ui from './ui.js';
 
@@ -56,8 +57,12 @@ const state = {
   listDrawnAt: 0,
 };
 
-function createDetector(manifest) {
-  const modelUrl = `/models/${manifest.id}/${manifest.model_url}`;
+// The model comes from the browser's cache when it holds this version (model_cache.js),
+// otherwise from this server; pose-detection takes it as an in-memory IOHandler.
+async function createDetector(manifest) {
+  const loaded = await loadArtifacts(manifest);
+  stats.setNote(describeLoad(loaded));
+  const modelUrl = tf.io.fromMemory(loaded.artifacts);
   const pose = manifest.pose;
   if (pose.family === 'movenet') {
     return poseDetection.createDetector(poseDetection.SupportedModels.MoveNet, {
