@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test setup models chromium clean
+.PHONY: run test setup models chromium clean bench
 
 run: setup models
 	$(PY) -m server --host $(HOST) --port $(PORT)
@@ -46,6 +46,10 @@ chromium:
 	else \
 		$(PY) -m playwright install chromium; \
 	fi
+
+# The performance harness (docs/PERFORMANCE.md): about 7 minutes; writes bench/results/latest.*
+bench: setup chromium
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) node_modules tests/artifacts

@@ -28,6 +28,7 @@ RESULTS = REPO / "bench" / "results"
 # smallest classifier and the smallest pose model only, with fewer frames.
 FULL = Plan()
 SLOW = Plan(load_reps=2, rounds=2, frames=20, bare=10, stages=10)
+SLOW_POSE = Plan(load_reps=2, rounds=2, frames=10, bare=5, stages=0)  # 0.5-0.8 s a frame
 QUICK = Plan(load_reps=1, rounds=1, frames=10, bare=5, stages=3, discard=2)
 SLOW_BACKENDS = ["webgl", "cpu", "webgpu"]
 # Real photos for the float16 check (they ship in the scikit-image wheel).
@@ -92,7 +93,7 @@ def plan_rows(models: list[dict], backends: list[str], quick: bool, webgpu_ok: b
         for kind, m in smallest.items():
             if backend == "webgpu" and kind == "pose":
                 continue  # shader compilation on SwiftShader alone takes minutes
-            rows.append((m, backend, SLOW))
+            rows.append((m, backend, SLOW_POSE if kind == "pose" else SLOW))
     return rows
 
 

@@ -142,12 +142,15 @@ def markdown(results) -> str:
     staged = [r for r in _rows(results) if r.get("stages")]
     if staged:
         out += ["", "## Where a classifier frame goes (stage medians, ms)", "",
-                "| model | backend | capture + preprocess | predict | softmax + top-5 | draw | sum | demo frame p50 |",
-                "|---|---|---|---|---|---|---|---|"]
+                "| model | backend | capture + preprocess | predict | softmax + top-5 | draw | sum | demo frame p50 | reference capture: drawImage into a kept canvas | its max / mean abs difference from the demo's input |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
         for r in staged:
-            s = r["stages"]
+            s = dict(r["stages"])
+            proposed = s.pop("proposed_capture_preprocess", None)
+            diff = (r.get("setup") or {}).get("proposed_preprocess_diff") or {}
             out.append(f"| {r['model']} | {r['backend']} | " + " | ".join(_num(s[k], 2) for k in s)
-                       + f" | {_num(sum(s.values()), 2)} | {_num(r['demo']['p50'], 2)} |")
+                       + f" | {_num(sum(s.values()), 2)} | {_num(r['demo']['p50'], 2)} | {_num(proposed, 2)} | "
+                       + f"{_num(diff.get('max'), 3)} / {_num(diff.get('mean'), 4)} |")
         out += ["", "On webgl/webgpu each stage is read back before the clock stops, which the demo itself never does."]
 
     if results.get("quantized"):

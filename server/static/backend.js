@@ -30,6 +30,10 @@ async function trySetBackend(name) {
     if (name === 'webgpu') {
       if (!navigator.gpu) return false;
       if (!tf.findBackendFactory('webgpu')) await loadScript(WEBGPU_SCRIPT);
+      // fromPixels(<video>) imports the frame as an external texture by default, which fails
+      // on some adapters (SwiftShader: "Failed to import texture from video"); pose-detection
+      // reads the <video> itself, so copy the frame instead.
+      tf.env().set('WEBGPU_IMPORT_EXTERNAL_TEXTURE', false);
     }
     return (await tf.setBackend(name)) && tf.getBackend() === name;
   } catch {

@@ -44,8 +44,10 @@ function fullSize(source) {
 const videoCanvas = document.createElement('canvas');
 function scaledVideoCrop(video, spec, width, height) {
   const [y1, x1, y2, x2] = cropBox(video.videoWidth, video.videoHeight, spec);
-  videoCanvas.width = width;
-  videoCanvas.height = height;
+  if (videoCanvas.width !== width || videoCanvas.height !== height) {
+    videoCanvas.width = width; // resizing a canvas clears and reallocates it: only when needed
+    videoCanvas.height = height;
+  }
   const ctx = videoCanvas.getContext('2d', { willReadFrequently: true });
   ctx.imageSmoothingQuality = 'medium';
   ctx.drawImage(video, x1 * video.videoWidth, y1 * video.videoHeight,

@@ -1,0 +1,42 @@
+"""A smoke run of the performance harness (`python -m bench --quick`): it runs end to end and
+writes its three files. Its numbers are measured by `make bench`, never asserted here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.models_fixtures import MOBILENET_GRAPH
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_quick_bench_writes_json_markdown_and_chart(tmp_path):
+    if not MOBILENET_GRAPH.is_dir():
+        pytest.skip(f"{MOBILENET_GRAPH} is absent: the quick run measures the shared MobileNet test weights")
+    empty = tmp_path / "models"
+    empty.mkdir()
+    out = tmp_path / "results"
+    # A separate process: the harness runs its own sync Playwright and server event loop.
+    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--models-dir", str(empty), "--out", str(out)],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads((out / "latest.json").read_text())
+    assert results["machine"]["cores"] and results["browser"]["browser_version"]
+    [row] = results["rows"]
+    assert row.get("error") is None, row.get("error")
+    assert row["backend"] == "wasm" and row["model"] == "mobilenet-v1-025-testdata"
+    for figure in ("cold", "warm", "demo", "bare", "overhead", "second_visit", "stages"):
+        assert row[figure] is not None, figure
+    assert row["demo"]["frames"] >= 10 and row["bare"]["runs"] >= 5
+    assert results["serving"]["ratio_vs_aiohttp_static"]["weights"]["median"] > 0
+    assert {t["target"].split(":")[0] for t in results["targets"]} >= {"demo overhead ≤ 1.15x bare model"}
+    markdown = (out / "latest.md").read_text()
+    assert "## Targets" in markdown and "mobilenet-v1-025-testdata | wasm" in markdown
+    assert (out / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
