@@ -9,7 +9,6 @@ a plain aiohttp static file server as separate processes for the throughput comp
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import subprocess
 import sys
@@ -20,7 +19,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from server import Config, create_app
+from server import Config
+from tests.live_server import LiveServer, free_port
 
 
 @dataclass(frozen=True)
@@ -30,25 +30,13 @@ class Sent:
     bytes: int  # body bytes (0 for a 304)
 
 
-class GalleryServer:
+class GalleryServer(LiveServer):
+    """The test suite's live server, logging the size of every response it sends."""
+
     def __init__(self, models_dir: Path):
-        self.models_dir = models_dir
-        self.url = ""
+        super().__init__(Config(models_dir=models_dir), on_response=self._count)
         self.sent: list[Sent] = []
         self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-
-    def __enter__(self) -> "GalleryServer":
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
 
     async def _count(self, request: web.Request, response: web.StreamResponse) -> None:
         if response.status in (204, 304) or request.method == "HEAD":
@@ -61,15 +49,6 @@ class GalleryServer:
         with self._lock:
             self.sent.append(Sent(request.path, response.status, size))
 
-    async def _start(self) -> None:
-        app = create_app(Config(models_dir=self.models_dir))
-        app.on_response_prepare.append(self._count)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-
     def mark(self) -> int:
         """A bookmark in the log of responses; `since(mark)` is what was sent after it."""
         with self._lock:
@@ -78,12 +57,6 @@ class GalleryServer:
     def since(self, mark: int) -> list[Sent]:
         with self._lock:
             return list(self.sent[mark:])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_listening(port: int, process: subprocess.Popen, timeout: float = 30) -> None:

@@ -16,8 +16,12 @@ from server import Config, create_app
 
 
 class LiveServer:
-    def __init__(self, config: Config):
+    """`on_response` (optional) is added to the app's on_response_prepare hooks, e.g. to
+    count what the server sends (the benchmark does)."""
+
+    def __init__(self, config: Config, on_response=None):
         self.config = config
+        self._on_response = on_response
         self.url = ""
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -31,12 +35,21 @@ class LiveServer:
     async def _start(self) -> None:
         # A short shutdown: browsers keep connections open, and a test that stops the
         # server means "gone now", like a killed process.
-        self._runner = web.AppRunner(create_app(self.config), access_log=None, shutdown_timeout=0.5)
+        app = create_app(self.config)
+        if self._on_response is not None:
+            app.on_response_prepare.append(self._on_response)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> "LiveServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def stop(self) -> None:
         """Stop serving (idempotent): afterwards connections to the port are refused."""

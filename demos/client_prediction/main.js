@@ -9,7 +9,7 @@ import { setupBackend } from '/static/backend.js';
 import { probabilities, topK } from '/static/classify.js';
 import { demo, showError, clearError } from '/static/demo_state.js';
 import { renderBars } from '/static/draw.js';
-import { describeLoad, fetchManifest, listModels, loadLabels, loadModel, warmUp } from '/static/models.js';
+import { listModels, loadClassifier } from '/static/models.js';
 import { params } from '/static/params.js';
 import { preprocess } from '/static/preprocess.js';
 import { Stats } from '/static/stats.js';
@@ -76,12 +76,10 @@ async function classifyFile(file) {
 
 async function useModel(id) {
   demo.ready = false;
-  const manifest = await fetchManifest(id);
-  const [loaded, labels] = await Promise.all([loadModel(manifest), loadLabels(manifest)]);
+  const { manifest, model, labels, loadNote } = await loadClassifier(id);
   state.model?.dispose();
-  Object.assign(state, { model: loaded.model, manifest, labels });
-  stats.setNote(describeLoad(loaded));
-  await warmUp(loaded.model, manifest.input);
+  Object.assign(state, { model, manifest, labels });
+  stats.setNote(loadNote);
   demo.model = id;
   demo.ready = true;
 }

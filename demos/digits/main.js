@@ -4,7 +4,7 @@
 import { setupBackend } from '/static/backend.js';
 import { demo, showError } from '/static/demo_state.js';
 import { renderBars } from '/static/draw.js';
-import { describeLoad, fetchManifest, loadLabels, loadModel, warmUp } from '/static/models.js';
+import { loadClassifier } from '/static/models.js';
 import { params } from '/static/params.js';
 import { preprocess } from '/static/preprocess.js';
 import { Sketchpad } from '/static/sketchpad.js';
@@ -93,11 +93,10 @@ function renderDigits(all) {
 async function main() {
   const { backend, note } = await setupBackend();
   stats.setBackend(backend, note);
-  const manifest = await fetchManifest(params.get('model') ?? $('demo').dataset.models.split(' ')[0]);
-  const [loaded, labels] = await Promise.all([loadModel(manifest), loadLabels(manifest)]);
-  Object.assign(state, { model: loaded.model, manifest, labels });
-  stats.setNote(describeLoad(loaded));
-  const warmupMs = await warmUp(loaded.model, manifest.input);
+  const { manifest, model, labels, loadNote, warmupMs } = await loadClassifier(
+    params.get('model') ?? $('demo').dataset.models.split(' ')[0]);
+  Object.assign(state, { model, manifest, labels });
+  stats.setNote(loadNote);
   const accuracy = manifest.training?.test_accuracy;
   $('model-info').textContent = `${manifest.title}${accuracy ? `: ${(accuracy * 100).toFixed(2)}% right on ${manifest.training.test_examples} held-out digits` : ''}. `
     + `Warm-up ${warmupMs.toFixed(0)} ms.`;

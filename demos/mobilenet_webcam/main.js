@@ -6,7 +6,7 @@ import { CameraError, listCameras, mediaFromFile, onFileChosen, openCamera, stop
 import { probabilities, topK } from '/static/classify.js';
 import { demo, showError, clearError } from '/static/demo_state.js';
 import { renderBars } from '/static/draw.js';
-import { describeLoad, fetchManifest, listModels, loadLabels, loadModel, warmUp } from '/static/models.js';
+import { listModels, loadClassifier } from '/static/models.js';
 import { params } from '/static/params.js';
 import { preprocess, inputSize } from '/static/preprocess.js';
 import { Stats } from '/static/stats.js';
@@ -38,10 +38,10 @@ async function useModel(id) {
   state.loop += 1; // stop classifying with the old model
   $('model-info').textContent = `Loading ${id}…`;
   demo.ready = false;
-  const manifest = await fetchManifest(id);
-  const [loaded, labels] = await Promise.all([loadModel(manifest), loadLabels(manifest)]);
-  const { model } = loaded;
-  stats.setNote(describeLoad(loaded));
+  // Loaded, labelled and warmed up: the first prediction compiles kernels and allocates
+  // memory, many times slower than the next, so it runs on zeros now, not on a frame.
+  const { manifest, model, labels, loadNote, warmupMs } = await loadClassifier(id);
+  stats.setNote(loadNote);
   // The old model's weights live in the backend's memory, not JavaScript's: free them.
   try {
     state.model?.dispose();
@@ -51,7 +51,6 @@ async function useModel(id) {
   Object.assign(state, { model, manifest, labels });
   demo.model = id;
 
-  const warmupMs = await warmUp(model, manifest.input);
   const { height, width } = inputSize(manifest.input);
   $('model-info').textContent = `${manifest.title}: ${width}×${height} input, ${manifest.output.classes} classes, `
     + `${(manifest.weight_bytes / 1e6).toFixed(1)} MB of weights${manifest.quantization ? ` (${manifest.quantization})` : ''}. `

@@ -4,7 +4,7 @@ import { setupBackend } from '/static/backend.js';
 import { topK } from '/static/classify.js';
 import { demo, showError } from '/static/demo_state.js';
 import { renderBars } from '/static/draw.js';
-import { describeLoad, fetchManifest, loadLabels, loadModel, warmUp } from '/static/models.js';
+import { loadClassifier } from '/static/models.js';
 import { params } from '/static/params.js';
 import { preprocess } from '/static/preprocess.js';
 import { Sketchpad } from '/static/sketchpad.js';
@@ -80,11 +80,10 @@ async function predict() {
 async function main() {
   const { backend, note } = await setupBackend();
   stats.setBackend(backend, note);
-  const manifest = await fetchManifest(params.get('model') ?? $('demo').dataset.models.split(' ')[0]);
-  const [loaded, labels] = await Promise.all([loadModel(manifest), loadLabels(manifest)]);
-  Object.assign(state, { model: loaded.model, manifest, labels });
-  stats.setNote(describeLoad(loaded));
-  const warmupMs = await warmUp(loaded.model, manifest.input);
+  const { manifest, model, labels, loadNote, warmupMs } = await loadClassifier(
+    params.get('model') ?? $('demo').dataset.models.split(' ')[0]);
+  Object.assign(state, { model, manifest, labels });
+  stats.setNote(loadNote);
   const t = manifest.training;
   $('model-info').textContent = `${manifest.title}${t ? `: held-out top-1 ${(t.test_accuracy * 100).toFixed(1)}%, `
     + `top-5 ${(t.test_top5 * 100).toFixed(1)}% on ${t.test_examples} drawings` : ''}. Warm-up ${warmupMs.toFixed(0)} ms.`;

@@ -56,3 +56,13 @@ export async function warmUp(model, inputSpec) {
   tf.dispose(output);
   return performance.now() - started;
 }
+
+// What every classifier demo needs from an installed model, in one call: its manifest, the
+// model (cache-first), its labels, and a warm-up before the first real input.
+// Returns {manifest, model, labels, loadNote, warmupMs}.
+export async function loadClassifier(id) {
+  const manifest = await fetchManifest(id);
+  const [loaded, labels] = await Promise.all([loadModel(manifest), loadLabels(manifest)]);
+  const warmupMs = await warmUp(loaded.model, manifest.input);
+  return { manifest, model: loaded.model, labels, loadNote: describeLoad(loaded), warmupMs };
+}
