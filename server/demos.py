@@ -35,7 +35,11 @@ class Demo:
     model_task: str | None = None
     needs_camera: bool = False
     needs_server: bool = False
+    # Libraries (server/vendor.py OPTIONAL_SCRIPTS) the page loads as <script> tags...
     scripts: tuple[str, ...] = ()
+    # ...and those the demo's model code needs where inference runs: in the inference worker,
+    # or on the page when it runs there (server/static/inference.js).
+    inference_scripts: tuple[str, ...] = ()
     thumbnail: str = "thumbnail.svg"
     lesson_html: str = field(default="", compare=False)
 
@@ -55,9 +59,10 @@ def load_demo(folder: Path) -> Demo:
     for key in ("title", "summary"):
         if not isinstance(meta.get(key), str) or not meta[key].strip():
             raise DemoError(f"{folder}/demo.toml: '{key}' is required")
-    unknown_scripts = set(meta.get("scripts", [])) - OPTIONAL_SCRIPTS.keys()
-    if unknown_scripts:
-        raise DemoError(f"{folder}/demo.toml: unknown scripts {sorted(unknown_scripts)}")
+    for key in ("scripts", "inference_scripts"):
+        unknown_scripts = set(meta.get(key, [])) - OPTIONAL_SCRIPTS.keys()
+        if unknown_scripts:
+            raise DemoError(f"{folder}/demo.toml: unknown {key} {sorted(unknown_scripts)}")
     readme = folder / "README.md"
     lesson = markdown.markdown(
         readme.read_text(encoding="utf-8"), extensions=["fenced_code", "tables"]
@@ -74,6 +79,7 @@ def load_demo(folder: Path) -> Demo:
         needs_camera=bool(meta.get("needs_camera", False)),
         needs_server=bool(meta.get("needs_server", False)),
         scripts=tuple(meta.get("scripts", [])),
+        inference_scripts=tuple(meta.get("inference_scripts", [])),
         thumbnail=meta.get("thumbnail", "thumbnail.svg"),
         lesson_html=lesson,
     )

@@ -41,7 +41,7 @@ def shell_urls(config: Config, demos: dict[str, Demo], models: dict[str, dict]) 
                  if p.name not in NOT_FETCHED]
     urls += [f"/static/{p.relative_to(config.static_dir).as_posix()}" for p in _files(config.static_dir)]
     urls += BASE_SCRIPTS + WASM_FILES
-    urls += sorted({OPTIONAL_SCRIPTS[s] for demo in demos.values() for s in demo.scripts})
+    urls += sorted({OPTIONAL_SCRIPTS[s] for demo in demos.values() for s in demo.scripts + demo.inference_scripts})
     # Manifests and labels are small and fetched directly; weights go to IndexedDB instead.
     for model_id, manifest in models.items():
         urls.append(f"/models/{model_id}/manifest.json")

@@ -65,6 +65,7 @@ async def demo_page(request: web.Request) -> dict:
         "static_export": request.app[keys.CONFIG].static_export,
         "models": _model_status(demo, models),
         "scripts": BASE_SCRIPTS + [OPTIONAL_SCRIPTS[name] for name in demo.scripts],
+        "inference_scripts": [OPTIONAL_SCRIPTS[name] for name in demo.inference_scripts],
     }
 
 

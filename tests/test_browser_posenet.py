@@ -93,7 +93,8 @@ class DemoPage:
         return self.page.evaluate(f"() => window.__demo.{key}")
 
     def tensors(self) -> int:
-        return self.page.evaluate("() => tf.memory().numTensors")
+        # Counted where the model runs (the inference worker), not on the page.
+        return self.page.evaluate("async () => (await window.__demo.memory()).numTensors")
 
     def close(self) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -279,7 +280,7 @@ def test_webgl_context_loss_falls_back_and_carries_on(camera_browsers, demo_page
     demo = demo_page(camera_browsers["astronaut"]).open("model=movenet-lightning", backend="webgl")
     pg = demo.page
     assert demo.state("backend") == "webgl"
-    pg.evaluate("() => tf.backend().gpgpu.gl.getExtension('WEBGL_lose_context').loseContext()")
+    pg.evaluate("() => window.__demo.loseWebGLContext()")
     pg.wait_for_function("() => window.__demo.backend === 'wasm' && window.__demo.ready && window.__demo.result",
                          timeout=60_000)
     demo.frames(3)

@@ -1,190 +1,89 @@
-// Live image classification: camera frame -> preprocess (as the manifest says) -> model ->
-// softmax -> top 5. Any installed classifier works, because everything model-specific (input
-// size, value range, crop, background class, labels) comes from its manifest.
-import { onBackendLost, setupBackend } from '/static/backend.js';
-import { CameraError, listCameras, mediaFromFile, onFileChosen, openCamera, stopCamera } from '/static/camera.js';
-import { probabilities, topK } from '/static/classify.js';
-import { demo, showError, clearError } from '/static/demo_state.js';
+// Live image classification: any installed ImageNet classifier names what the camera sees.
+//
+//   page (this file)                          inference worker (classifier.js)
+//   camera frame -> the crop the model sees,  -> preprocess as the manifest says -> model
+//   scaled to its input size (ImageBitmap)       -> softmax -> top 5
+//   bars for the top 5                        <- [{index, label, probability} × 5]
+//
+// Everything model-specific (input size, value range, crop, background class, labels) comes
+// from the model's manifest, so any installed classifier works without a line of code.
+import { demo, showError } from '/static/demo_state.js';
 import { renderBars } from '/static/draw.js';
-import { listModels, loadClassifier } from '/static/models.js';
-import { params } from '/static/params.js';
-import { preprocess, inputSize } from '/static/preprocess.js';
+import { FrameLoop } from '/static/frame_loop.js';
+import { FrameSource } from '/static/frame_source.js';
+import { startInference } from '/static/inference.js';
+import { ModelSwitcher, fillModelChoices } from '/static/model_choice.js';
+import { describeLoad, fetchArtifacts, fetchManifest, loadLabels } from '/static/models.js';
+import { cropRect } from '/static/preprocess.js';
 import { Stats } from '/static/stats.js';
+import * as ui from './ui.js';
 
-const $ = (id) => document.getElementById(id);
 const stats = new Stats();
-const state = {
-  model: null, // the loaded tf.GraphModel or tf.LayersModel
-  manifest: null,
-  labels: null,
-  source: null, // what we classify: the <video> (camera or file) or an <img>
-  paused: false,
-  loop: 0, // bumped to stop an old frame loop when the source or model changes
-};
+let manifest = null; // the manifest of the model in use
+let inference = null; // where the model runs (inference.js)
 
-async function classify(source) {
-  // tf.tidy frees the frame, the resized copy and the raw output once we have the
-  // probabilities; without it every frame would leak a handful of tensors.
-  const probs = tf.tidy(() => {
-    const input = preprocess(source, state.manifest.input);
-    return probabilities(state.model.predict(input), state.manifest.output);
-  });
-  const top = await topK(probs, state.labels, 5);
-  probs.dispose();
-  return top;
+// What the model is shown of each frame: the centred crop it was trained on, scaled to its
+// input size by the browser as it captures the frame (preprocess.js explains why).
+function capture(size) {
+  return cropRect(size, manifest.input);
 }
 
-async function useModel(id) {
-  state.loop += 1; // stop classifying with the old model
-  $('model-info').textContent = `Loading ${id}…`;
-  demo.ready = false;
-  // Loaded, labelled and warmed up: the first prediction compiles kernels and allocates
-  // memory, many times slower than the next, so it runs on zeros now, not on a frame.
-  const { manifest, model, labels, loadNote, warmupMs } = await loadClassifier(id);
-  stats.setNote(loadNote);
-  // The old model's weights live in the backend's memory, not JavaScript's: free them.
-  try {
-    state.model?.dispose();
-  } catch {
-    // Its backend is gone (a lost WebGL context): nothing left to free.
-  }
-  Object.assign(state, { model, manifest, labels });
-  demo.model = id;
+const source = new FrameSource({ onChange: () => loop.restart(), onStop: () => loop.stop() });
+const loop = new FrameLoop({
+  source,
+  capture,
+  infer: (bitmap) => inference.run(bitmap),
+  draw: ({ result }) => {
+    renderBars(ui.$('top5'), result.top);
+    demo.result = { top: result.top, source: source.kind };
+  },
+  stats,
+  onError: showError,
+});
 
-  const { height, width } = inputSize(manifest.input);
-  $('model-info').textContent = `${manifest.title}: ${width}×${height} input, ${manifest.output.classes} classes, `
-    + `${(manifest.weight_bytes / 1e6).toFixed(1)} MB of weights${manifest.quantization ? ` (${manifest.quantization})` : ''}. `
-    + `First prediction (warm-up): ${warmupMs.toFixed(0)} ms.`;
+// Fetch the model's files (from the browser's cache when it holds this version), then hand
+// them to wherever inference runs, which builds the model and warms it up.
+async function useModel(id) {
+  demo.ready = false;
+  ui.setModelInfo(`Loading ${id}…`);
+  const next = await fetchManifest(id);
+  const [loaded, labels] = await Promise.all([fetchArtifacts(next), loadLabels(next)]);
+  await loop.stop(); // the old model's last frame finishes before it is replaced
+  const { warmupMs } = await inference.load({ manifest: next, artifacts: loaded.artifacts, labels });
+  manifest = next;
+  demo.model = id;
+  demo.timings = { loadMs: loaded.ms, loadSource: loaded.source, warmupMs };
+  stats.setNote(describeLoad(loaded));
+  ui.describeModel(manifest, warmupMs);
   stats.reset();
   demo.ready = true;
-  start();
-}
-
-// Classify every new frame of a video, or an image once.
-function start() {
-  const loop = ++state.loop;
-  const source = state.source;
-  if (!source || !state.model) return;
-  const step = async () => {
-    if (loop !== state.loop) return; // a newer loop took over
-    if (!state.paused) {
-      let top;
-      try {
-        stats.begin();
-        top = await classify(source);
-        stats.end();
-      } catch (error) {
-        // A frame in flight when the model or backend changed may fail; that loop is over.
-        if (loop === state.loop) showError(error);
-        return;
-      }
-      if (loop !== state.loop) return;
-      renderBars($('top5'), top);
-      demo.result = { top, source: state.sourceKind };
-    }
-    if (source instanceof HTMLVideoElement) {
-      // Wake up when the video has a new frame, not on a fixed timer.
-      source.requestVideoFrameCallback(step);
-    }
-  };
-  step();
-}
-
-// kind: 'camera', 'image' or 'video' (a file)
-function showSource(element, kind) {
-  const video = $('video');
-  const still = $('still');
-  video.hidden = element !== video;
-  still.hidden = element !== still;
-  state.source = element;
-  state.sourceKind = kind;
-}
-
-async function useCamera(deviceId) {
-  $('notice').hidden = true;
-  await openCamera($('video'), {
-    deviceId,
-    onEnded: (error) => fallBackToFile(error),
-  });
-  showSource($('video'), 'camera');
-  start();
-}
-
-function fallBackToFile(error) {
-  state.loop += 1;
-  $('notice').textContent = error.message;
-  $('notice').hidden = false;
-}
-
-async function useFile(file) {
-  try {
-    const media = await mediaFromFile(file);
-    stopCamera($('video'));
-    if (media instanceof HTMLImageElement) {
-      $('still').src = media.src;
-      await $('still').decode();
-      showSource($('still'), 'image');
-    } else {
-      $('video').srcObject = null;
-      $('video').src = media.src;
-      await $('video').play();
-      showSource($('video'), 'video');
-    }
-    clearError();
-    start();
-  } catch (error) {
-    showError(error);
-  }
-}
-
-async function fillModelChoices() {
-  const installed = await listModels('image-classification');
-  if (!installed.length) {
-    throw new Error('No image classifier is installed. Run: python -m converters defaults');
-  }
-  const preferred = $('demo').dataset.models.split(' ').filter(Boolean);
-  const wanted = params.get('model') ?? preferred.find((id) => installed.some((m) => m.id === id)) ?? installed[0].id;
-  for (const m of installed) $('model').append(new Option(`${m.title ?? m.id}`, m.id));
-  $('model').value = wanted;
-  return wanted;
-}
-
-async function fillCameraChoices() {
-  for (const camera of await listCameras()) {
-    $('camera').append(new Option(camera.label || `camera ${$('camera').length}`, camera.deviceId));
-  }
+  loop.start();
 }
 
 async function main() {
-  const { backend, note } = await setupBackend();
-  stats.setBackend(backend, note);
-  // The GPU was reset: the model's weights went with it, so load it again on the new backend.
-  onBackendLost(async (switched) => {
-    state.loop += 1; // stop classifying at once: the old backend is gone
-    const { backend: now, note: why } = await switched;
-    stats.setBackend(now, why);
-    await useModel($('model').value).catch(showError);
+  const switcher = new ModelSwitcher({ select: ui.$('model'), use: useModel, onError: showError });
+  inference = await startInference({
+    task: new URL('./classifier.js', import.meta.url),
+    onLost: async (switched) => {
+      await loop.stop(); // the GPU was reset: the model's weights went with it
+      const { backend, note } = await switched;
+      stats.setBackend(backend, note);
+      await switcher.switchTo(switcher.current, { reload: true });
+    },
   });
-  const modelId = await fillModelChoices();
-  onFileChosen($('file'), $('dropzone'), useFile);
-  $('model').addEventListener('change', () => useModel($('model').value).catch(showError));
-  $('camera').addEventListener('change', () => useCamera($('camera').value).catch(fallBackToFile));
-  $('pause').addEventListener('click', () => {
-    state.paused = !state.paused;
-    $('pause').textContent = state.paused ? 'Resume' : 'Pause';
-    if (!state.paused) stats.reset();
-    if (state.source instanceof HTMLVideoElement) state.paused ? state.source.pause() : state.source.play();
+  // Frames in flight: in a worker, the next frame is captured while this one is inferred.
+  loop.depth = inference.where === 'worker' ? 2 : 1;
+  stats.setBackend(inference.backend, inference.note);
+  stats.setWhere(inference.where);
+  const modelId = await fillModelChoices(ui.$('model'), { task: 'image-classification' });
+  ui.bindPause(async (paused) => {
+    await loop.stop();
+    await source.setPaused(paused);
+    stats.reset(); // the pause is not a slow frame
+    if (manifest) loop.start();
   });
-  if (params.get('source') !== 'file') {
-    try {
-      await useCamera();
-      await fillCameraChoices(); // labels are only visible once permission is granted
-    } catch (error) {
-      if (!(error instanceof CameraError)) throw error;
-      fallBackToFile(error);
-    }
-  }
-  await useModel(modelId);
+  await source.start();
+  await switcher.switchTo(modelId);
 }
 
 main().catch(showError);

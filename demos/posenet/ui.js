@@ -1,10 +1,10 @@
-// The page around the model: settings from the URL and the controls, the model and camera
-// lists, the notice, and the per-person readout. No TensorFlow here; main.js has the ML.
+// The page around the model: the two score thresholds (from the URL and the sliders), the
+// pause button, the model description and the per-person readout. No TensorFlow here:
+// main.js runs the frame loop and draws, poses.js holds the model. The camera, files and
+// mirroring are the shared frame source's (server/static/frame_source.js).
 import { params } from '/static/params.js';
 
 export const $ = (id) => document.getElementById(id);
-
-const RESOLUTIONS = ['320x240', '640x480', '1280x720'];
 
 function number(name, fallback) {
   const value = Number.parseFloat(params.get(name));
@@ -18,17 +18,10 @@ export function initialSettings() {
     model: params.get('model'), // null: the first installed of demo.toml's list
     threshold: number('threshold', 0.3), // a keypoint is drawn when its score reaches this
     minPoseScore: number('minPoseScore', 0.25), // a person is drawn when the pose score reaches this
-    // The camera is mirrored, as people expect to see themselves (raise your right hand and
-    // the hand on the right of the screen goes up); a file is not. ?mirror=0|1 or the
-    // checkbox decide for good.
-    mirrored: params.get('mirror') !== '0',
-    mirrorChosen: params.has('mirror'),
-    resolution: RESOLUTIONS.includes(params.get('resolution')) ? params.get('resolution') : '640x480',
-    useCamera: params.get('source') !== 'file',
   };
 }
 
-// Wire every control to `settings` (kept current) and to the callbacks of main.js.
+// Wire the sliders to `settings` (kept current) and the controls to main.js's callbacks.
 export function bindControls(settings, on) {
   const slider = (id, key) => {
     const input = $(id);
@@ -44,91 +37,28 @@ export function bindControls(settings, on) {
   slider('threshold', 'threshold');
   slider('min-pose-score', 'minPoseScore');
 
-  $('mirror').checked = settings.mirrored;
-  setMirrored(settings.mirrored);
-  $('mirror').addEventListener('change', () => {
-    settings.mirrored = $('mirror').checked;
-    settings.mirrorChosen = true;
-    setMirrored(settings.mirrored);
-    on.settingsChanged();
+  let paused = false;
+  $('pause').addEventListener('click', () => {
+    paused = !paused;
+    $('pause').textContent = paused ? 'Resume' : 'Pause';
+    on.pauseToggled(paused);
   });
-
-  $('resolution').value = settings.resolution;
-  $('resolution').addEventListener('change', () => {
-    settings.resolution = $('resolution').value;
-    on.cameraChanged();
-  });
-  $('camera').addEventListener('change', () => on.cameraChanged());
-  $('model').addEventListener('change', () => on.modelChanged($('model').value));
-  $('pause').addEventListener('click', () => on.pauseToggled());
-}
-
-export function showPaused(paused) {
-  $('pause').textContent = paused ? 'Resume' : 'Pause';
-}
-
-// The video is mirrored by CSS (`.stage.mirrored video`); the overlay canvas is not, because
-// main.js mirrors the points it draws, so the drawing stays aligned with the picture.
-function setMirrored(mirrored) {
-  $('stage').classList.toggle('mirrored', mirrored);
-}
-
-// A new source: mirror the camera, not a file, unless the person already chose.
-export function mirrorForSource(settings, isCamera) {
-  if (settings.mirrorChosen) return;
-  settings.mirrored = isCamera;
-  $('mirror').checked = isCamera;
-  setMirrored(isCamera);
-}
-
-export function cameraRequest(settings) {
-  const [width, height] = settings.resolution.split('x').map(Number);
-  return { deviceId: $('camera').value || undefined, width, height };
-}
-
-// The models demo.toml lists, in its order, then any other installed pose model the demo
-// knows how to run. Missing ones stay in the list, disabled, with the command to install them.
-export function fillModelChoices(installed, wanted) {
-  const preferred = $('demo').dataset.models.split(' ').filter(Boolean);
-  const byId = new Map(installed.map((m) => [m.id, m]));
-  const ids = [...preferred, ...installed.map((m) => m.id).filter((id) => !preferred.includes(id))];
-  for (const id of ids) {
-    const model = byId.get(id);
-    const option = new Option(model ? model.title ?? id : `${id} (not installed)`, id);
-    option.disabled = !model;
-    if (!model) option.title = `python -m converters pull ${id}`;
-    $('model').append(option);
-  }
-  const chosen = wanted ?? ids.find((id) => byId.has(id));
-  if (!chosen) throw new Error('No pose model is installed. Run: python -m converters defaults');
-  if (!byId.has(chosen)) {
-    throw new Error(`The model "${chosen}" is not installed. Install it with: python -m converters pull ${chosen}`);
-  }
-  $('model').value = chosen;
-  return chosen;
-}
-
-export function fillCameraChoices(cameras) {
-  const select = $('camera');
-  const current = select.value;
-  select.replaceChildren(new Option('default', ''));
-  cameras.forEach((camera, i) => select.append(new Option(camera.label || `camera ${i + 1}`, camera.deviceId)));
-  select.value = current;
-}
-
-export function showNotice(message) {
-  $('notice').textContent = message;
-  $('notice').hidden = !message;
 }
 
 export function setModelInfo(text) {
   $('model-info').textContent = text;
 }
 
-// Show the <video> or the <img>, whichever holds the frame being analysed.
-export function showSource(element) {
-  $('video').hidden = element !== $('video');
-  $('still').hidden = element !== $('still');
+export function describeModel(manifest, loadMs, warmupMs) {
+  const pose = manifest.pose;
+  const input = pose.family === 'posenet'
+    ? `${pose.input_resolution}×${pose.input_resolution} input, output stride ${pose.output_stride}`
+    : pose.model_type.startsWith('MultiPose')
+      ? `frame scaled to ${pose.input_resolution} px on its longer side, up to 6 people`
+      : `${manifest.input.shape[2]}×${manifest.input.shape[1]} crop around the person`;
+  const weights = `${(manifest.weight_bytes / 1e6).toFixed(1)} MB of weights${manifest.quantization ? ` (${manifest.quantization})` : ''}`;
+  setModelInfo(`${manifest.title}: ${input}, ${weights}. Loaded in ${loadMs.toFixed(0)} ms; `
+    + `first estimate (warm-up) ${warmupMs.toFixed(0)} ms.`);
 }
 
 // One line per person, in the colour of their bones: pose score and keypoints shown.

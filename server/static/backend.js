@@ -8,6 +8,10 @@
 //
 // tf.setBackend() falls back silently when a backend fails to start, so we always report
 // tf.getBackend(), the backend really in use, never the one we asked for.
+//
+// This module runs on the page and inside the inference worker (inference_worker.js), so it
+// touches no DOM it cannot do without: scripts come in through importScripts() in a worker,
+// WebGL is probed on an OffscreenCanvas, and the `auto` choice is remembered by the page.
 import { params } from './params.js';
 
 export const BACKENDS = ['wasm', 'webgl', 'webgpu', 'cpu'];
@@ -15,7 +19,14 @@ const WASM_FILES = '/vendor/tfjs-backend-wasm/';
 const WEBGPU_SCRIPT = '/vendor/tfjs-backend-webgpu/tf-backend-webgpu.es2017.min.js';
 const PROBE_CACHE_KEY = 'tfjs-gallery:auto-backend';
 
-function loadScript(src) {
+const inWorker = typeof document === 'undefined';
+
+// A classic script (a UMD bundle that sets a global such as `tf` or `poseDetection`).
+export function loadScript(src) {
+  if (inWorker) {
+    importScripts(src); // synchronous, and throws when the script cannot be loaded
+    return Promise.resolve();
+  }
   return new Promise((resolve, reject) => {
     const script = document.createElement('script');
     script.src = src;
@@ -43,7 +54,8 @@ async function trySetBackend(name) {
 
 // A WebGL renderer that is really the CPU pretending (no GPU on this machine).
 function webglIsSoftware() {
-  const gl = document.createElement('canvas').getContext('webgl2');
+  const canvas = inWorker ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+  const gl = canvas.getContext('webgl2');
   if (!gl) return true;
   const info = gl.getExtension('WEBGL_debug_renderer_info');
   const renderer = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : '';
@@ -73,8 +85,17 @@ async function probeMilliseconds() {
   return times.sort((a, b) => a - b)[2];
 }
 
-async function pickFastestBackend() {
-  const cached = JSON.parse(localStorage.getItem(PROBE_CACHE_KEY) || 'null');
+// The probe's answer is kept per browser (localStorage on the page; a worker has no
+// localStorage, so the page hands it the stored answer and stores the new one).
+export function storedProbe() {
+  return JSON.parse(globalThis.localStorage?.getItem(PROBE_CACHE_KEY) || 'null');
+}
+
+export function storeProbe(probe) {
+  if (probe) globalThis.localStorage?.setItem(PROBE_CACHE_KEY, JSON.stringify(probe));
+}
+
+async function pickFastestBackend(cached) {
   if (cached && cached.userAgent === navigator.userAgent && BACKENDS.includes(cached.backend)) {
     return { backend: cached.backend, note: `auto: ${cached.backend} (${cached.detail}, probed earlier)` };
   }
@@ -92,8 +113,8 @@ async function pickFastestBackend() {
     ...Object.entries(timings).map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`),
     ...skipped.map((s) => `${s}, skipped`),
   ].join(', ');
-  localStorage.setItem(PROBE_CACHE_KEY, JSON.stringify({ userAgent: navigator.userAgent, backend, detail }));
-  return { backend, note: `auto: ${backend} (${detail})` };
+  const probe = { userAgent: navigator.userAgent, backend, detail };
+  return { backend, note: `auto: ${backend} (${detail})`, probe };
 }
 
 // WebGL context loss: when the GPU resets (a driver crash, too many contexts, a laptop
@@ -120,9 +141,17 @@ function watchForContextLoss() {
   }, { once: true });
 }
 
-// Set up the backend the URL asks for (default auto); returns {backend, note} where backend
-// is tf.getBackend() after set-up and note explains how it was chosen or why it fell back.
-export async function setupBackend(requested = params.get('backend') || 'auto') {
+// What a GPU reset does to a page, on purpose: for lessons, and for the tests of the fallback.
+export function loseWebGLContext() {
+  const gl = tf.backend().gpgpu?.gl;
+  if (!gl) throw new Error(`The ${tf.getBackend()} backend has no WebGL context to lose.`);
+  gl.getExtension('WEBGL_lose_context').loseContext();
+}
+
+// Set up the backend the URL asks for (default auto); returns {backend, note, probe} where
+// backend is tf.getBackend() after set-up, note explains how it was chosen or why it fell back,
+// and probe is a new `auto` measurement to remember (null when nothing was measured).
+export async function setupBackend(requested = params.get('backend') || 'auto', { probe: cached = storedProbe(), remember = storeProbe } = {}) {
   // The wasm backend fetches its .wasm binaries from this server, not from a CDN.
   tf.wasm.setWasmPaths(WASM_FILES);
   // The server sends COOP/COEP headers, so the page may share memory with workers and the
@@ -130,8 +159,10 @@ export async function setupBackend(requested = params.get('backend') || 'auto') 
   // machine that is one worker, all overhead and no gain, so threads need 4 cores or more.
   if (navigator.hardwareConcurrency < 4) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   let note = '';
+  let probe = null;
   if (requested === 'auto') {
-    ({ backend: requested, note } = await pickFastestBackend());
+    ({ backend: requested, note, probe = null } = await pickFastestBackend(cached));
+    remember(probe);
   } else if (!BACKENDS.includes(requested)) {
     throw new Error(`Unknown backend "${requested}". Use one of ${BACKENDS.join(', ')} or auto.`);
   }
@@ -143,5 +174,5 @@ export async function setupBackend(requested = params.get('backend') || 'auto') 
   }
   await tf.ready();
   if (tf.getBackend() === 'webgl') watchForContextLoss();
-  return { backend: tf.getBackend(), note };
+  return { backend: tf.getBackend(), note, probe };
 }

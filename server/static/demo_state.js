@@ -2,6 +2,9 @@
 //   window.__demo = {ready, backend, model, fps, latencyMs, frames, result, error}
 // `ready` turns true once the model is loaded and warmed up; `result` is the demo's latest
 // output (its shape is documented in the demo's README); `error` is a readable message.
+// Live demos add: inference ("worker" | "main thread"), tensors (counted where the model
+// runs), inferMs (the model's own time, p50), timings {loadMs, loadSource, warmupMs} of the
+// model in use, and lastFrame {captureMs, inferMs, drawMs, latencyMs}.
 export const demo = {
   ready: false,
   backend: null,
@@ -11,6 +14,11 @@ export const demo = {
   frames: 0,
   result: null,
   error: null,
+  inference: 'main thread',
+  tensors: null,
+  inferMs: null,
+  timings: null,
+  lastFrame: null,
 };
 window.__demo = demo;
 

@@ -30,11 +30,25 @@ export async function loadLabels(manifest) {
 // is a Keras model rebuilt layer by layer in TF.js. The manifest says which.
 // Returns {model, source: 'cache' | 'network', ms, note} (see model_cache.js).
 export async function loadModel(manifest, { onProgress } = {}) {
+  const { artifacts, ...how } = await fetchArtifacts(manifest, { onProgress });
+  return { model: await modelFromArtifacts(manifest, artifacts), ...how };
+}
+
+// The model's files, cache-first (model_cache.js), with a readable error naming the model.
+export async function fetchArtifacts(manifest, { onProgress } = {}) {
   try {
-    const { artifacts, ...how } = await loadArtifacts(manifest, { onProgress });
+    return await loadArtifacts(manifest, { onProgress });
+  } catch (error) {
+    throw new Error(`The model "${manifest.id}" failed to load: ${error.message}`);
+  }
+}
+
+// The model from artifacts already in memory (topology and weights, e.g. handed to the
+// inference worker by the page, which read them from the cache).
+export async function modelFromArtifacts(manifest, artifacts) {
+  try {
     const handler = tf.io.fromMemory(artifacts);
-    const model = manifest.format === 'layers' ? await tf.loadLayersModel(handler) : await tf.loadGraphModel(handler);
-    return { model, ...how };
+    return manifest.format === 'layers' ? await tf.loadLayersModel(handler) : await tf.loadGraphModel(handler);
   } catch (error) {
     throw new Error(`The model "${manifest.id}" failed to load: ${error.message}`);
   }

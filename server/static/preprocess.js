@@ -8,12 +8,14 @@
 //   4. add the batch axis: [1, height, width, 3]
 // Call it inside tf.tidy: every intermediate tensor is then freed.
 //
-// Live video takes a faster road to step 2: the browser's own image pipeline draws just the
-// crop, already scaled to the input size, into a small canvas, so fromPixels copies 224 × 224
-// pixels instead of the whole 640 × 480 frame (the benchmark measured about 3 ms instead of
-// 10 ms per frame; docs/PERFORMANCE.md). Its filter also smooths when it shrinks, as the
-// models' training pipelines did. Still images keep cropAndResize, whose exact sampling the
-// server reproduces for /api/prepare (server/prepare.py), so the two can be compared.
+// Live demos take a faster road to step 2: the frame loop (frame_loop.js) has the browser cut
+// just the crop out of the video frame, already scaled to the input size, into an ImageBitmap
+// (cropRect below gives the rectangle), so fromPixels copies 224 × 224 pixels instead of the
+// whole 640 × 480 frame (the benchmark measured about 3 ms instead of 10 ms per frame;
+// docs/PERFORMANCE.md). Its filter also smooths when it shrinks, as the models' training
+// pipelines did. fromCapturedFrame then does steps 1, 3 and 4. Still images on pages that
+// compare with the server (/api/prepare) keep cropAndResize, whose exact sampling the server
+// reproduces (server/prepare.py).
 
 export function inputSize(spec) {
   const [, height, width] = spec.shape;
@@ -31,28 +33,15 @@ export function cropBox(width, height, spec) {
 
 // fromPixels reads an <img> at its displayed size, not its own: a photo shown 480 pixels
 // wide would be shrunk before the model sees it. Draw such images at full size first.
-const fullSizeCanvas = document.createElement('canvas');
+let fullSizeCanvas = null;
 function fullSize(source) {
   if (!(source instanceof HTMLImageElement)) return source;
   if (source.width === source.naturalWidth && source.height === source.naturalHeight) return source;
+  fullSizeCanvas ??= document.createElement('canvas');
   fullSizeCanvas.width = source.naturalWidth;
   fullSizeCanvas.height = source.naturalHeight;
   fullSizeCanvas.getContext('2d').drawImage(source, 0, 0);
   return fullSizeCanvas;
-}
-
-const videoCanvas = document.createElement('canvas');
-function scaledVideoCrop(video, spec, width, height) {
-  const [y1, x1, y2, x2] = cropBox(video.videoWidth, video.videoHeight, spec);
-  if (videoCanvas.width !== width || videoCanvas.height !== height) {
-    videoCanvas.width = width; // resizing a canvas clears and reallocates it: only when needed
-    videoCanvas.height = height;
-  }
-  const ctx = videoCanvas.getContext('2d', { willReadFrequently: true });
-  ctx.imageSmoothingQuality = 'medium';
-  ctx.drawImage(video, x1 * video.videoWidth, y1 * video.videoHeight,
-    (x2 - x1) * video.videoWidth, (y2 - y1) * video.videoHeight, 0, 0, width, height);
-  return videoCanvas;
 }
 
 function normalise(batch, spec) {
@@ -60,14 +49,27 @@ function normalise(batch, spec) {
   return batch.sub(spec.mean ?? 0).div(spec.std ?? 1);
 }
 
+function channelsOf(spec) {
+  return spec.channels === 'L' ? 1 : 3;
+}
+
+// The rectangle of a width x height frame to capture for this input, and its size once
+// scaled: {sx, sy, sw, sh, width, height}, for createImageBitmap (frame_loop.js).
+export function cropRect({ width, height }, spec) {
+  const [y1, x1, y2, x2] = cropBox(width, height, spec);
+  return { sx: x1 * width, sy: y1 * height, sw: (x2 - x1) * width, sh: (y2 - y1) * height, ...inputSize(spec) };
+}
+
+// A frame already cropped and scaled to the input size (an ImageBitmap from the frame loop).
+export function fromCapturedFrame(frame, spec) {
+  const pixels = tf.browser.fromPixels(frame, channelsOf(spec));
+  return normalise(pixels.expandDims(0).toFloat(), spec);
+}
+
+// Any picture (an <img>, a canvas): crop and resize with TF.js, exactly as the server does.
 export function preprocess(source, spec) {
   const { height, width } = inputSize(spec);
-  const channels = spec.channels === 'L' ? 1 : 3;
-  if (source instanceof HTMLVideoElement) {
-    const crop = tf.browser.fromPixels(scaledVideoCrop(source, spec, width, height), channels);
-    return normalise(crop.expandDims(0).toFloat(), spec);
-  }
-  const pixels = tf.browser.fromPixels(fullSize(source), channels);
+  const pixels = tf.browser.fromPixels(fullSize(source), channelsOf(spec));
   const [frameHeight, frameWidth] = pixels.shape;
   const batch = tf.image.cropAndResize(
     pixels.expandDims(0).toFloat(),

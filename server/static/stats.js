@@ -2,7 +2,9 @@
 //
 // Wrap each unit of work (one frame, one training epoch) in begin()/end(). Latency is the
 // time between the two; FPS counts how often end() is reached, so it includes the time the
-// page spends waiting for the next video frame.
+// page spends waiting for the next video frame. Live demos, whose frames overlap, report each
+// finished frame with frameDone() instead (frame_loop.js): its latency is from the frame's
+// arrival to its drawing, and the model's own time and the worker's tensor count come with it.
 import { demo } from './demo_state.js';
 
 const WINDOW = 100; // frames kept for the percentiles and the FPS
@@ -21,6 +23,24 @@ export class Stats {
     this.lastRedraw = 0;
     this.started = null;
     this.notes = {};
+    this.inferMs = [];
+    this.tensors = null; // counted where the model runs (the worker), when it is not the page
+  }
+
+  // Where inference runs: "worker" or "main thread" (inference.js).
+  setWhere(where) {
+    demo.inference = where;
+    if (this.field('where')) this.field('where').textContent = where;
+  }
+
+  frameDone({ latencyMs, inferMs, tensors }) {
+    this.inferMs.push(inferMs);
+    if (this.inferMs.length > WINDOW) this.inferMs.shift();
+    this.tensors = tensors;
+    demo.tensors = tensors;
+    this.started = performance.now() - latencyMs;
+    this.end();
+    demo.inferMs = percentile([...this.inferMs].sort((a, b) => a - b), 50);
   }
 
   field(name) {
@@ -65,6 +85,7 @@ export class Stats {
   reset() {
     this.latencies = [];
     this.ends = [];
+    this.inferMs = [];
   }
 
   render(sorted = [...this.latencies].sort((a, b) => a - b)) {
@@ -75,6 +96,6 @@ export class Stats {
     set('fps', demo.fps ? demo.fps.toFixed(1) : '–');
     set('p50', ms(percentile(sorted, 50)));
     set('p95', ms(percentile(sorted, 95)));
-    set('tensors', String(tf.memory().numTensors));
+    set('tensors', String(this.tensors ?? tf.memory().numTensors));
   }
 }
