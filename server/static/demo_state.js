@@ -4,7 +4,9 @@
 // output (its shape is documented in the demo's README); `error` is a readable message.
 // Live demos add: inference ("worker" | "main thread"), tensors (counted where the model
 // runs), inferMs (the model's own time, p50), timings {loadMs, loadSource, warmupMs} of the
-// model in use, and lastFrame {captureMs, inferMs, drawMs, latencyMs}.
+// model in use, lastFrame {captureMs, inferMs, drawMs, latencyMs}, and two functions set by
+// inference.js: memory() (a promise of tf.memory() where the model runs) and
+// loseWebGLContext() (a GPU reset on purpose, for lessons and tests).
 export const demo = {
   ready: false,
   backend: null,
