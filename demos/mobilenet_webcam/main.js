@@ -11,7 +11,7 @@ import { demo, showError } from '/static/demo_state.js';
 import { renderBars } from '/static/draw.js';
 import { FrameLoop } from '/static/frame_loop.js';
 import { FrameSource } from '/static/frame_source.js';
-import { startInference } from '/static/inference.js';
+import { startLiveInference } from '/static/inference.js';
 import { ModelSwitcher, fillModelChoices } from '/static/model_choice.js';
 import { describeLoad, fetchArtifacts, fetchManifest, loadLabels } from '/static/models.js';
 import { cropRect } from '/static/preprocess.js';
@@ -62,26 +62,9 @@ async function useModel(id) {
 
 async function main() {
   const switcher = new ModelSwitcher({ select: ui.$('model'), use: useModel, onError: showError });
-  inference = await startInference({
-    task: new URL('./classifier.js', import.meta.url),
-    onLost: async (switched) => {
-      await loop.stop(); // the GPU was reset: the model's weights went with it
-      const { backend, note } = await switched;
-      stats.setBackend(backend, note);
-      await switcher.switchTo(switcher.current, { reload: true });
-    },
-  });
-  // Frames in flight: in a worker, the next frame is captured while this one is inferred.
-  loop.depth = inference.where === 'worker' ? 2 : 1;
-  stats.setBackend(inference.backend, inference.note);
-  stats.setWhere(inference.where);
+  inference = await startLiveInference({ task: new URL('./classifier.js', import.meta.url), loop, stats, switcher });
   const modelId = await fillModelChoices(ui.$('model'), { task: 'image-classification' });
-  ui.bindPause(async (paused) => {
-    await loop.stop();
-    await source.setPaused(paused);
-    stats.reset(); // the pause is not a slow frame
-    if (manifest) loop.start();
-  });
+  ui.bindPause((paused) => loop.setPaused(paused).catch(showError));
   await source.start();
   await switcher.switchTo(modelId);
 }

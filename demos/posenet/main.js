@@ -13,7 +13,7 @@ import { demo, showError } from '/static/demo_state.js';
 import { drawPose, prepareOverlay, viewTransform } from '/static/draw.js';
 import { FrameLoop, scaledFrame } from '/static/frame_loop.js';
 import { FrameSource } from '/static/frame_source.js';
-import { startInference } from '/static/inference.js';
+import { startLiveInference } from '/static/inference.js';
 import { ModelSwitcher, fillModelChoices } from '/static/model_choice.js';
 import { describeLoad, fetchArtifacts, fetchManifest } from '/static/models.js';
 import { params } from '/static/params.js';
@@ -160,19 +160,7 @@ async function useModel(id) {
 
 async function main() {
   const switcher = new ModelSwitcher({ select: $('model'), use: useModel, onError: showError });
-  inference = await startInference({
-    task: new URL('./poses.js', import.meta.url),
-    onLost: async (switched) => {
-      await loop.stop(); // the GPU was reset: the model's weights went with it
-      const { backend, note } = await switched;
-      stats.setBackend(backend, note);
-      await switcher.switchTo(switcher.current, { reload: true });
-    },
-  });
-  // Frames in flight: in a worker, the next frame is captured while this one is inferred.
-  loop.depth = inference.where === 'worker' ? 2 : 1;
-  stats.setBackend(inference.backend, inference.note);
-  stats.setWhere(inference.where);
+  inference = await startLiveInference({ task: new URL('./poses.js', import.meta.url), loop, stats, switcher });
   const modelId = await fillModelChoices($('model'), {
     task: 'pose-detection',
     accept: (m) => ['movenet', 'posenet'].includes(m.pose?.family),
@@ -180,12 +168,7 @@ async function main() {
   });
   ui.bindControls(settings, {
     settingsChanged: () => render({ forceList: true }),
-    pauseToggled: async (paused) => {
-      await loop.stop();
-      await source.setPaused(paused);
-      stats.reset(); // the pause is not a slow frame
-      if (state.manifest) loop.start();
-    },
+    pauseToggled: (paused) => loop.setPaused(paused).catch(showError),
   });
   // The overlay's pixels must follow the displayed size of the video.
   new ResizeObserver(() => render({ forceList: true })).observe($('stage'));

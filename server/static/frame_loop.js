@@ -26,11 +26,13 @@ export class FrameLoop {
     this.generation = 0; // bumped to stop: frames of an older generation are not drawn
     this.inFlight = new Set();
     this.active = false;
+    this.everStarted = false;
   }
 
   // (Re)start on the source's current picture.
   start() {
     this.active = true;
+    this.everStarted = true;
     const generation = ++this.generation;
     const element = this.source.element;
     if (!element) return;
@@ -45,6 +47,16 @@ export class FrameLoop {
     } else {
       this.still(element, generation);
     }
+  }
+
+  // The pause button: the video stops, and with it the loop; resuming starts both again
+  // (unless no model has been loaded yet: then the model's first start() does it).
+  async setPaused(paused) {
+    const resume = !paused && this.everStarted;
+    await this.stop();
+    await this.source.setPaused(paused);
+    this.stats.reset(); // the pause is not a slow frame
+    if (resume) this.start();
   }
 
   // A new picture: start again on it, unless the loop is stopped (a model is loading, say).

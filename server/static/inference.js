@@ -199,3 +199,23 @@ function started(inference, backend, note) {
   demo.memory = () => inference.memory();
   return Object.assign(inference, { backend, note });
 }
+
+// What every live demo does with it: start inference, size the frame loop's pipeline for
+// where it runs, show the backend and the place in the stats panel, and when the backend is
+// lost, stop the loop and load the model in use again on the next backend.
+export async function startLiveInference({ task, loop, stats, switcher }) {
+  const inference = await startInference({
+    task,
+    onLost: async (switched) => {
+      await loop.stop(); // the GPU was reset: the model's weights went with it
+      const { backend, note } = await switched;
+      stats.setBackend(backend, note);
+      await switcher.switchTo(switcher.current, { reload: true });
+    },
+  });
+  // Frames in flight: in a worker, the next frame is captured while this one is inferred.
+  loop.depth = inference.where === 'worker' ? 2 : 1;
+  stats.setBackend(inference.backend, inference.note);
+  stats.setWhere(inference.where);
+  return inference;
+}
