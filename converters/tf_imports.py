@@ -117,7 +117,8 @@ class _StandIn(types.ModuleType):
         raise NotInstalledError(
             f"{self.__name__}.{attribute} is needed for {self._used_by}, which this project "
             f"does not do: {self.__name__.split('.')[0]} is not installed (see "
-            f"requirements/tensorflowjs.txt)")
+            f"requirements/tensorflowjs.txt)"
+        )
 
 
 @contextlib.contextmanager
@@ -155,7 +156,8 @@ def tensorflowjs():
         raise ConverterError(
             "tensorflowjs is not installed. It is installed without its dependencies: "
             "pip install --no-deps --require-hashes -r requirements/tensorflowjs.txt "
-            "(make setup does this)")
+            "(make setup does this)"
+        )
     with silenced(), _stand_ins_for_unused_imports():
         import tensorflowjs
         import tensorflowjs.converters  # noqa: F401  (registers the converters subpackage)

