@@ -36,7 +36,7 @@ setup: $(VENV)/.installed node_modules/.installed
 # One virtual environment for the server, the converters and the tests, at the locked
 # versions (requirements/constraints.txt). tensorflowjs goes in without its declared
 # dependencies (requirements/tensorflowjs.txt says why). A server-only machine needs just
-# `pip install .` (README: "A server without TensorFlow").
+# `pip install .` (README: "Installing: what goes where").
 INSTALL_FILES := pyproject.toml requirements/constraints.txt requirements/tensorflowjs.txt
 $(VENV)/.installed: $(INSTALL_FILES)
 	$(PYTHON) -m venv $(VENV)
