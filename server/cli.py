@@ -25,6 +25,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="serve over TLS; browsers give the camera to other machines only over https")
     parser.add_argument("--cert", type=Path, help="TLS certificate (PEM); without it --https makes a self-signed one")
     parser.add_argument("--key", type=Path, help="private key of --cert (PEM)")
+    parser.add_argument("--access-log", action="store_true",
+                        help="log every request to stderr (Apache's combined format, with the time taken)")
     args = parser.parse_args(argv)
     if (args.cert is None) != (args.key is None):
         parser.error("--cert and --key go together")
@@ -80,13 +82,22 @@ def export_main(argv: list[str]) -> None:
                                      description="Write the gallery as static files for any static host.")
     parser.add_argument("dir", type=Path, help="where to write the site (created or replaced)")
     parser.add_argument("--models-dir", type=Path, default=Config().models_dir)
+    parser.add_argument("--base-url", default="/",
+                        help="the path the site will be served under, e.g. /gallery/ for "
+                             "https://example.org/gallery/ (default %(default)s)")
     args = parser.parse_args(argv)
     try:
-        result = asyncio.run(export_site(Config(models_dir=args.models_dir.resolve()), args.dir))
+        result = asyncio.run(export_site(Config(models_dir=args.models_dir.resolve()), args.dir,
+                                         base_url=args.base_url))
     except ExportError as exc:
         sys.exit(f"export failed: {exc}")
     print(f"Exported {result['files']} files ({result['bytes'] / 1e6:.1f} MB, {result['models']} models) "
-          f"to {result['path']}.\nTry it: python -m http.server --directory {args.dir} 8080")
+          f"to {result['path']}.")
+    if result["base_url"] == "/":
+        print(f"Try it: python -m http.server --directory {args.dir} 8080")
+    else:
+        print(f"Serve the folder's contents at {result['base_url']} on your host (to try it locally, "
+              f"put them in a folder at that path under a root you serve with python -m http.server).")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -107,4 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     context = ssl_context(args) if args.https else None
     scheme = "https" if context else "http"
     print(f"Gallery on {scheme}://{args.host}:{args.port}/  (Ctrl+C to stop)", file=sys.stderr)
-    web.run_app(app, host=args.host, port=args.port, ssl_context=context, print=None, access_log=None)
+    # %Tf: seconds taken; the rest is the combined log format that log analysers read.
+    access_log = logging.getLogger("aiohttp.access") if args.access_log else None
+    web.run_app(app, host=args.host, port=args.port, ssl_context=context, print=None, access_log=access_log,
+                access_log_format='%a %t "%r" %s %b "%{Referer}i" "%{User-Agent}i" %Tf')

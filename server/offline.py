@@ -52,11 +52,19 @@ def shell_urls(config: Config, demos: dict[str, Demo], models: dict[str, dict]) 
 
 def build_id(config: Config, demos: dict[str, Demo], models: dict[str, dict]) -> str:
     """Changes whenever anything the shell caches would change."""
+    # Only names relative to each folder and file contents go in, never where the checkout
+    # lives: replicas deployed in different folders must agree, or a browser behind a load
+    # balancer would see a "new build" and drop its offline cache every time it changed replica.
     digest = hashlib.sha256()
-    for folder in [config.static_dir, config.templates_dir, *(d.folder for d in demos.values())]:
+    folders = {"static": config.static_dir, "templates": config.templates_dir,
+               **{f"demos/{name}": demo.folder for name, demo in sorted(demos.items())}}
+    for label, folder in folders.items():
         for path in _files(folder):
-            digest.update(path.as_posix().encode())
-            digest.update(path.read_bytes())
+            name = f"{label}/{path.relative_to(folder).as_posix()}".encode()
+            content = path.read_bytes()
+            # Lengths first, so no two different (name, content) sequences hash alike.
+            digest.update(b"%d:%s%d:" % (len(name), name, len(content)))
+            digest.update(content)
     for name in sorted(VENDOR_PACKAGES):
         digest.update(f"{name}={package_version(config.node_modules_dir, name)}".encode())
     for model_id, manifest in sorted(models.items()):

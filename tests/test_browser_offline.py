@@ -178,3 +178,54 @@ def test_exported_site_runs_the_demos_from_a_plain_static_server(cat_camera, exp
         rec.assert_clean(exported_site)
     finally:
         context.close()
+
+
+@pytest.fixture
+def exported_under_prefix(tmp_path):
+    """The export with --base-url /gallery/, served from a root that holds nothing else, so a
+    URL that escapes the prefix gets a 404."""
+    models = tmp_path / "models"
+    install_shared_mobilenet(models)
+    root = tmp_path / "root"
+    root.mkdir()
+    subprocess.run([sys.executable, "-m", "server", "export", str(root / "gallery"),
+                    "--models-dir", str(models), "--base-url", "/gallery/"], check=True)
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
+                                "--directory", str(root), str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port)
+    yield f"http://127.0.0.1:{port}", process
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_exported_site_under_a_base_url_runs_and_works_offline(cat_camera, exported_under_prefix):
+    origin, server = exported_under_prefix
+    site = origin + "/gallery/"
+    webcam = f"{site}demos/mobilenet_webcam/?backend=wasm&model={MOBILENET_ID}"
+    context = cat_camera.new_context()
+    rec = record(context.new_page())
+    try:
+        pg = rec.page
+        pg.goto(site)
+        assert pg.locator(".card").count() >= 3
+        assert pg.locator(".card img").first.evaluate("(img) => img.complete && img.naturalWidth > 0")
+        assert pg.evaluate("() => navigator.serviceWorker.ready.then((r) => r.scope)") == site
+        pg.goto(site + "demos/core_api/?backend=wasm")
+        assert wait_ready(pg)["result"]["add"] == [11, 22, 33, 44]
+        pg.locator("nav.crumbs a").click()  # back to the gallery, inside the prefix
+        pg.wait_for_url(site)
+        assert "from the server" in classify(pg, webcam)
+        rec.assert_clean(origin)
+        assert [url for url in rec.requests if not url.startswith(site)] == []
+        # With the host gone, the service worker (scope /gallery/) serves the shell, and the
+        # model comes from IndexedDB.
+        pg.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+        server.terminate()
+        server.wait(timeout=10)
+        assert "from the browser cache" in classify(pg, webcam)
+        pg.goto(site)
+        assert pg.locator(".card").count() >= 3
+    finally:
+        context.close()

@@ -1,0 +1,32 @@
+// eslint for the browser code and the Node runner (`make lint`). The recommended rules only:
+// they catch real mistakes (undefined names, unused variables, unreachable code) and leave
+// style to the code's authors.
+import js from '@eslint/js';
+import globals from 'globals';
+
+// Globals the pages get from plain <script> tags (server/vendor.py), not from imports.
+const vendorScripts = { tf: 'readonly', poseDetection: 'readonly' };
+
+export default [
+  js.configs.recommended,
+  {
+    // The demos and the shared modules are ES modules loaded by the page.
+    files: ['server/static/**/*.js', 'demos/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { ...globals.browser, ...vendorScripts } },
+  },
+  {
+    // The benchmark's page scripts: Playwright evaluates them as plain scripts (page_bench.js
+    // is an init script; the others are function expressions passed to page.evaluate).
+    files: ['bench/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, ...vendorScripts } },
+  },
+  {
+    // converters/tfjs_runner.mjs runs TF.js in Node for the parity checks.
+    files: ['converters/*.mjs'],
+    languageOptions: { sourceType: 'module', globals: globals.node },
+  },
+  {
+    // server/templates/sw.js is a Jinja template, not JavaScript until rendered.
+    ignores: ['node_modules/', 'server/templates/', '.venv/', 'tests/artifacts/', 'models/', '.cache/'],
+  },
+];
