@@ -96,7 +96,11 @@ class DecodeSlots:
 
 
 def _other_format(data: bytes) -> str | None:
-    """The name of a format Pillow knows but we do not decode, from the file's magic bytes."""
+    """A format Pillow knows and we do not decode, going by the file's first bytes.
+
+    Only the plugins' signature checks run, never their parsers; a signature can be shared
+    (a TGA may start like a CUR), hence "looks like" in the answer.
+    """
     Image.init()
     prefix = data[:16]
     for name, (_, accept) in Image.OPEN.items():
@@ -135,7 +139,7 @@ def decode(data: bytes, out_side: int = 0) -> tuple[Image.Image, tuple[int, int]
     except UnidentifiedImageError:
         other = _other_format(data)
         if other:
-            raise PrepareError(415, f"The upload is a {other} image; this server decodes only "
+            raise PrepareError(415, f"The upload looks like a {other} image; this server decodes only "
                                     f"{', '.join(FORMATS[:-1])} and {FORMATS[-1]}.") from None
         raise PrepareError(400, "The upload could not be decoded as an image "
                                 f"({', '.join(FORMATS)}).") from None

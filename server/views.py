@@ -68,30 +68,30 @@ async def demo_page(request: web.Request) -> dict:
     }
 
 
-async def demo_asset(request: web.Request) -> web.FileResponse:
+async def demo_asset(request: web.Request) -> web.StreamResponse:
     demo = _demo(request)
     path = resolve_inside(demo.folder, request.match_info["path"])
     if path is None:
         raise web.HTTPNotFound(text=f"The demo '{demo.name}' has no file '{request.match_info['path']}'.")
-    return file_response(path, CACHE_CODE)
+    return await file_response(request, path, CACHE_CODE)
 
 
-async def static_file(request: web.Request) -> web.FileResponse:
+async def static_file(request: web.Request) -> web.StreamResponse:
     path = resolve_inside(request.app[keys.CONFIG].static_dir, request.match_info["path"])
     if path is None:
         raise web.HTTPNotFound()
-    return file_response(path, CACHE_CODE)
+    return await file_response(request, path, CACHE_CODE)
 
 
-async def vendor_file(request: web.Request) -> web.FileResponse:
+async def vendor_file(request: web.Request) -> web.StreamResponse:
     folder = vendor_dir(request.app[keys.CONFIG].node_modules_dir, request.match_info["package"])
     path = resolve_inside(folder, request.match_info["path"]) if folder else None
     if path is None:
         raise web.HTTPNotFound(text="No such browser library file (did `npm ci` run?).")
-    return file_response(path, CACHE_VENDOR)
+    return await file_response(request, path, CACHE_VENDOR)
 
 
-async def model_file(request: web.Request) -> web.FileResponse:
+async def model_file(request: web.Request) -> web.StreamResponse:
     model_id = request.match_info["model_id"]
     models_dir = request.app[keys.CONFIG].models_dir
     # Only folders with a valid manifest are models; a half-written install is invisible.
@@ -100,7 +100,7 @@ async def model_file(request: web.Request) -> web.FileResponse:
     path = resolve_inside(models_dir / model_id, request.match_info["path"])
     if path is None:
         raise web.HTTPNotFound(text=f"The model '{model_id}' has no file '{request.match_info['path']}'.")
-    return file_response(path, CACHE_MODEL)
+    return await file_response(request, path, CACHE_MODEL)
 
 
 async def api_models(request: web.Request) -> web.Response:
