@@ -7,11 +7,16 @@ import base64
 import gzip
 import io
 import json
+import statistics
 import struct
+import subprocess
+import sys
+import time
 import tracemalloc
 import zlib
 from pathlib import Path
 
+import aiohttp
 import numpy as np
 import pytest
 from aiohttp import FormData
@@ -20,12 +25,16 @@ from PIL import Image
 from skimage import data as photos
 
 from server import Config, create_app
-from server.prepare import (MAX_DECODED_BYTES, MAX_PIXELS, MAX_UPLOAD_BYTES, TOO_MANY_PIXELS, crop_and_resize,
-                            crop_box, prepare)
+from tests.live_server import free_port, wait_for_port
+from server.prepare import (DECODE_QUEUE, DECODE_SLOTS, MAX_DECODED_BYTES, MAX_PIXELS, MAX_UPLOAD_BYTES, OUT_OF_MEMORY,
+                            TOO_MANY_PIXELS, crop_and_resize, crop_box, prepare)
 from server.prepare import decode as decode_image
 
 SPEC = {"shape": [1, 224, 224, 3], "dtype": "float32", "channels": "RGB", "mean": 127.0, "std": 128.0,
         "crop": "center", "crop_fraction": 0.875}
+
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def install_manifest(models: Path, model_id: str = "clf", spec: dict = SPEC) -> None:
@@ -298,9 +307,178 @@ def test_large_jpegs_decode_at_a_reduced_scale():
     assert np.abs(prepared.tensor[0] - exact).mean() < 0.02
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+ANSWERS = (200, 400, 413, 415)
+
+
+async def assert_answered(response):
+    answer = await response.json()
+    assert response.status in ANSWERS, answer
+    assert response.status == 200 or answer["error"], answer
+
+
+# Hypothesis settings for a loaded 2-core machine: a few dozen examples each, no deadline.
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
 @given(body=st.binary(max_size=4096), kind=st.sampled_from(["image/png", "image/jpeg", "image/gif", "image/webp"]))
 async def test_random_bytes_never_crash_the_server(client, body, kind):
-    response = await client.post("/api/prepare?model=clf", data=body, headers={"Content-Type": kind})
-    assert response.status in (200, 400, 413)
-    assert "error" in await response.json() or response.status == 200
+    await assert_answered(await client.post("/api/prepare?model=clf", data=body, headers={"Content-Type": kind}))
+
+
+@st.composite
+def exif_blobs(draw):
+    """None, random bytes, or a real EXIF block with random orientation and text."""
+    kind = draw(st.sampled_from(["none", "bytes", "tags"]))
+    if kind == "none":
+        return None
+    if kind == "bytes":
+        return draw(st.binary(max_size=80))
+    exif = Image.Exif()
+    exif[0x0112] = draw(st.integers(0, 65535))  # orientation: 1-8 are defined
+    exif[0x010F] = draw(st.text(max_size=20))
+    return exif.tobytes()
+
+
+@st.composite
+def encoded_images(draw):
+    """A valid container of the five formats, random size, content and EXIF, sometimes damaged."""
+    pillow_format = draw(st.sampled_from(["PNG", "JPEG", "WEBP", "GIF", "BMP"]))
+    width, height = draw(st.integers(1, 200)), draw(st.integers(1, 200))
+    mode = draw(st.sampled_from({"JPEG": ["RGB", "L"], "WEBP": ["RGB", "RGBA"], "GIF": ["P", "L"],
+                                 "BMP": ["RGB", "L", "P"], "PNG": ["RGB", "RGBA", "L", "P", "I;16"]}[pillow_format]))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    pixels = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
+    image = Image.fromarray(pixels, "RGBA").convert("RGB" if mode in ("P", "I;16") else mode)
+    image = image.convert("P") if mode == "P" else image.convert("I;16") if mode == "I;16" else image
+    options = {}
+    exif = draw(exif_blobs())
+    if exif is not None and pillow_format in ("PNG", "JPEG", "WEBP"):
+        options["exif"] = exif
+    buffer = io.BytesIO()
+    image.save(buffer, format=pillow_format, **options)
+    data = buffer.getvalue()
+    damage = draw(st.sampled_from(["none", "truncate", "flip", "claim"]))
+    at = draw(st.integers(0, max(len(data) - 1, 0)))
+    if damage == "truncate":
+        data = data[:at]
+    elif damage == "flip":
+        data = data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1:]
+    elif damage == "claim" and pillow_format == "PNG":  # claim other dimensions, with a valid CRC
+        claimed = struct.pack(">II", draw(st.integers(1, 100_000)), draw(st.integers(1, 100_000)))
+        header = claimed + data[24:29]
+        data = data[:8] + png_chunk(b"IHDR", header) + data[33:]
+    return pillow_format, data
+
+
+@FUZZ
+@given(upload=encoded_images())
+async def test_structured_images_never_crash_the_server(client, upload):
+    pillow_format, data = upload
+    kind = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif", "BMP": "image/bmp"}
+    await assert_answered(await client.post("/api/prepare?model=clf", data=data,
+                                            headers={"Content-Type": kind[pillow_format]}))
+
+
+BOUNDARY_CHARS = st.sampled_from("abcXYZ019'()+_,-./:=? \"")
+
+
+@FUZZ
+@given(boundary=st.text(BOUNDARY_CHARS, max_size=80), declared=st.one_of(st.none(), st.text(BOUNDARY_CHARS, max_size=80)),
+       filename=st.one_of(st.none(), st.text(max_size=10)), part_type=st.sampled_from(
+           ["image/png", "text/plain", "multipart/mixed; boundary=in", "", "IMAGE/PNG; x=y"]),
+       preamble=st.binary(max_size=20), epilogue=st.binary(max_size=20), newline=st.sampled_from([b"\r\n", b"\n"]),
+       closed=st.booleans(), parts=st.integers(0, 3))
+async def test_random_multipart_framing_never_crashes_the_server(client, boundary, declared, filename, part_type,
+                                                                 preamble, epilogue, newline, closed, parts):
+    mark = boundary.encode()
+    disposition = 'form-data; name="image"' + ("" if filename is None else f'; filename="{filename}"')
+    part = (b"--" + mark + newline + f"Content-Disposition: {disposition}".encode("utf-8", "replace") + newline
+            + (f"Content-Type: {part_type}".encode() + newline if part_type else b"") + newline + PNG + newline)
+    body = preamble + part * parts + (b"--" + mark + b"--" + newline if closed else b"") + epilogue
+    content_type = "multipart/form-data" + ("" if declared is None else f'; boundary="{declared}"')
+    await assert_answered(await client.post("/api/prepare?model=clf", data=body, headers={"Content-Type": content_type}))
+def webp_bytes(side: int) -> bytes:
+    """A flat-coloured WebP: some tens of KB on the wire, side x side pixels once decoded."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (side, side), (10, 200, 30)).save(buffer, format="WEBP")
+    return buffer.getvalue()
+
+
+def peak_rss(pid: int) -> int:
+    """The most resident memory the process has had (VmHWM), in bytes."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) * 1024
+
+
+async def test_a_burst_of_large_uploads_is_bounded_and_the_server_stays_responsive(tmp_path):
+    """The real server in its own process: its peak memory over a burst of 8 uploads is
+    about DECODE_SLOTS decodes, not 8 (the default executor alone would run 6 at once
+    here); another endpoint keeps answering meanwhile."""
+    install_manifest(tmp_path)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port), "--models-dir", str(tmp_path)],
+                              cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        url = f"http://127.0.0.1:{port}"
+        large, small = webp_bytes(3000), webp_bytes(300)
+        async with aiohttp.ClientSession() as session:
+            async def upload(body):
+                async with session.post(url + "/api/prepare?model=clf", data=body,
+                                        headers={"Content-Type": "image/webp"}) as response:
+                    return response.status
+
+            async def latency():
+                started = time.perf_counter()
+                async with session.get(url + "/api/models") as response:
+                    await response.read()
+                return time.perf_counter() - started
+
+            assert await upload(small) == 200  # imports and first-call costs out of the way
+            idle = [await latency() for _ in range(30)]
+            before = peak_rss(server.pid)
+            assert await upload(large) == 200
+            one_decode = peak_rss(server.pid) - before
+            burst = asyncio.gather(*[upload(large) for _ in range(8)])
+            busy = []
+            while not burst.done():
+                busy.append(await latency())
+                await asyncio.sleep(0.01)
+            assert await burst == [200] * 8
+        burst_peak = peak_rss(server.pid) - before
+        assert burst_peak <= (DECODE_SLOTS + 0.75) * one_decode, \
+            f"burst {burst_peak / 1e6:.0f} MB, one decode {one_decode / 1e6:.0f} MB"
+        # Generous: the machine is shared, but a blocked event loop would be hundreds of times slower.
+        assert len(busy) >= 3 and statistics.median(busy) < 25 * statistics.median(idle)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+async def test_uploads_beyond_the_queue_get_503(client):
+    statuses = await asyncio.gather(*[post_image(client, webp_bytes(2000), "image/webp")
+                                      for _ in range(DECODE_SLOTS + DECODE_QUEUE + 4)])
+    refused = [answer for status, answer in statuses if status == 503]
+    assert refused and all(status in (200, 503) for status, _ in statuses)
+    assert refused[0]["error"] == "The server is busy preparing other images; try again in a moment."
+
+
+def test_running_out_of_memory_is_503(tmp_path):
+    """In a child process whose address space is capped: the allocation fails for real."""
+    image = tmp_path / "big.png"
+    Image.new("RGB", (6000, 6000), (1, 2, 3)).save(image)  # 108 MB decoded, within the budget
+    script = f"""
+import resource, sys
+from pathlib import Path
+from server.prepare import PrepareError, prepare
+data = Path({str(image)!r}).read_bytes()
+size = int(next(l for l in open('/proc/self/status') if l.startswith('VmSize')).split()[1]) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (size + 60_000_000, size + 60_000_000))
+try:
+    prepare(data, {SPEC!r})
+except PrepareError as exc:
+    print(exc.status, exc)
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == f"503 {OUT_OF_MEMORY}", result.stdout + result.stderr
