@@ -6,8 +6,8 @@ already percent-decoded the path once, so `%2e%2e` arrives as `..`, and `%252e` 
 a literal `%2e` that matches no file), absolute paths, backslashes, NUL bytes, hidden
 files, and symlinks that lead out of the folder.
 
-The validator is the file's content: the ETag is a sha256 of its bytes (computed once per
-path, mtime and size), so two replicas serving copies from different folders agree and a
+The validator is the file's content: the ETag is a sha256 of its bytes (computed again only
+when the file's stat changes), so two replicas serving copies from different folders agree and a
 browser behind a load balancer keeps its cache. There is no Last-Modified: mtimes differ
 between copies. aiohttp's FileResponse derives its ETag from mtime and size and reads
 If-Range only as a date (an ETag there is ignored and the Range honoured, splicing bytes of
@@ -73,7 +73,9 @@ def content_type(path: Path) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _content_etag(path: str, mtime_ns: int, size: int) -> str:
+def _content_etag(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> str:
+    # The key only says when to hash again; ctime changes on every write, even one that
+    # restores the mtime, and a rename-swap changes the inode. The tag is the content alone.
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         while block := file.read(1024 * 1024):
@@ -85,7 +87,7 @@ def _open(path: Path):
     """The open file, its stat and ETag, all of the same file (an install swaps folders by rename)."""
     file = open(path, "rb")
     stat = os.fstat(file.fileno())
-    return file, stat, _content_etag(str(path), stat.st_mtime_ns, stat.st_size)
+    return file, stat, _content_etag(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 def _etag_matches(header: str, etag: str, weak: bool) -> bool:
