@@ -447,7 +447,7 @@ async def test_a_burst_of_large_uploads_is_bounded_and_the_server_stays_responsi
                 await asyncio.sleep(0.01)
             assert await burst == [200] * 8
         burst_peak = peak_rss(server.pid) - before
-        assert burst_peak <= (DECODE_SLOTS + 0.75) * one_decode, \
+        assert burst_peak <= (DECODE_SLOTS + 1) * one_decode, \
             f"burst {burst_peak / 1e6:.0f} MB, one decode {one_decode / 1e6:.0f} MB"
         # Generous: the machine is shared, but a blocked event loop would be hundreds of times slower.
         assert len(busy) >= 3 and statistics.median(busy) < 25 * statistics.median(idle)
