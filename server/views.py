@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from http import HTTPStatus
 
 import aiohttp_jinja2
 from aiohttp import MultipartReader, hdrs, web
 
 from server import keys
 from server.demos import DEMO_NAME, Demo
+from server.errors import error_response
 from server.files import file_response, resolve_inside
 from server.models import MODEL_ID, installed_models, read_manifest, summary
 from server.offline import build_id, shell_urls
@@ -180,8 +182,8 @@ async def _read_upload(request: web.Request) -> tuple[bytes, str]:
     return data, content_type
 
 
-def _error(status: int, message: str) -> web.Response:
-    response = web.json_response({"error": message, "status": status}, status=status)
+def _error(request: web.Request, status: int, message: str) -> web.Response:
+    response = error_response(request, status, HTTPStatus(status).phrase, message)
     if status == 408:
         response.force_close()  # the rest of a slow body is not worth waiting for
     return response
@@ -195,13 +197,13 @@ async def api_prepare(request: web.Request) -> web.Response:
     """
     model_id = request.query.get("model", "")
     if not model_id:
-        return _error(400, "The query parameter 'model' is required: POST /api/prepare?model=<id>.")
+        return _error(request, 400, "The query parameter 'model' is required: POST /api/prepare?model=<id>.")
     manifest = read_manifest(request.app[keys.CONFIG].models_dir / model_id) if MODEL_ID.match(model_id) else None
     if manifest is None:
-        return _error(404, f"The model '{model_id[:100]}' is not installed.")
+        return _error(request, 404, f"The model '{model_id[:100]}' is not installed.")
     spec = manifest.get("input", {})
     if len(spec.get("shape", [])) != 4 or min(spec["shape"][1:3]) <= 0:
-        return _error(400, f"'{model_id}' does not take fixed-size images.")
+        return _error(request, 400, f"'{model_id}' does not take fixed-size images.")
     timeout = request.app[keys.CONFIG].upload_timeout
     try:
         try:
@@ -209,11 +211,11 @@ async def api_prepare(request: web.Request) -> web.Response:
                 data, _ = await _read_upload(request)
         except TimeoutError:
             raise PrepareError(408, f"The upload did not arrive within {timeout:g} seconds.") from None
-        # Decoding and resizing take tens of milliseconds: off the event loop, so other
-        # requests (other users, model downloads) are served meanwhile.
+        # Decoding and resizing take tens of milliseconds: off the event loop, a few at a
+        # time, so other requests (other users, model downloads) are served meanwhile.
         prepared = await request.app[keys.DECODE_SLOTS].run(prepare, data, spec)
     except PrepareError as exc:
-        return _error(exc.status, str(exc))
+        return _error(request, exc.status, str(exc))
     tensor = prepared.tensor
     return web.json_response({
         "model": model_id,
