@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 import aiohttp_jinja2
 from aiohttp import MultipartReader, hdrs, web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from server import keys
 from server.demos import DEMO_NAME, Demo
@@ -151,6 +152,8 @@ async def _read_form_file(request: web.Request) -> tuple[bytes, str]:
     except ValueError:
         raise PrepareError(400, "The multipart form is malformed: its parts do not follow the "
                                 "boundary that Content-Type declares.") from None
+    except BadHttpMessage:  # a part's own headers are broken (control characters, ...)
+        raise PrepareError(400, "The multipart form is malformed: a part's headers cannot be read.") from None
     raise PrepareError(400, "The form holds no file.")
 
 

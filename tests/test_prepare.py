@@ -214,6 +214,9 @@ FILE_PART = b'Content-Disposition: form-data; name="image"; filename="a.png"\r\n
      b"--in\r\n" + FILE_PART + b"\r\n--in--\r\n\r\n--abc--\r\n", "nested multipart"),
     ("multipart/form-data; boundary=abc", b'--abc\r\nContent-Disposition: form-data; name="x"\r\n\r\nhi\r\n--abc--\r\n',
      "no file"),
+    # Found by the fuzzing below: a control character in a part's header.
+    ("multipart/form-data; boundary=abc", b'--abc\r\nContent-Disposition: form-data; name="i"; filename="\x1f"\r\n\r\n'
+     + PNG + b"\r\n--abc--\r\n", "headers cannot be read"),
 ])
 async def test_broken_multipart_is_400(client, content_type, body, message):
     status, answer = await post_image(client, body, content_type)
