@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# A client that sends an upload one byte every few seconds would hold a connection and a
+# handler for as long as it likes: the whole body must arrive within this many seconds
+# (10 MB at 4 Mbit/s takes 20).
+UPLOAD_TIMEOUT_SECONDS = 30.0
 
 
 def _default_models_dir() -> Path:
@@ -24,3 +28,4 @@ class Config:
     templates_dir: Path = REPO_ROOT / "server" / "templates"
     # Rendering for `python -m server export`: pages say which demos need the live server.
     static_export: bool = False
+    upload_timeout: float = UPLOAD_TIMEOUT_SECONDS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import aiohttp_jinja2
-from aiohttp import web
+from aiohttp import hdrs, web
 
 
 def _wants_json(request: web.Request) -> bool:
@@ -18,7 +18,12 @@ async def error_pages(request: web.Request, handler):
         if exc.status < 400 or exc.empty_body:
             raise
         message = exc.text if exc.text and exc.text != f"{exc.status}: {exc.reason}" else None
-        return error_response(request, exc.status, exc.reason, message)
+        response = error_response(request, exc.status, exc.reason, message)
+        # What the exception says about the resource stays: a 405's `Allow`, for one.
+        for name, value in exc.headers.items():
+            if name not in (hdrs.CONTENT_TYPE, hdrs.CONTENT_LENGTH):
+                response.headers[name] = value
+        return response
 
 
 def error_response(request: web.Request, status: int, reason: str, message: str | None) -> web.Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,73 @@ def test_cli_defaults_to_loopback():
 
     args = parse_args([])
     assert args.host == "127.0.0.1" and args.port == 8000
+
+
+async def test_a_405_says_which_methods_are_allowed(client):
+    for method, path, allowed in [("GET", "/api/prepare", {"POST"}), ("POST", "/static/backend.js", {"GET", "HEAD"}),
+                                  ("DELETE", "/", {"GET", "HEAD"})]:
+        response = await client.request(method, path)
+        assert response.status == 405, path
+        assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed, path
+
+
+async def test_every_post_from_another_site_is_refused(client):
+    # Not only /api/prepare: the rule is a middleware, so a future POST route has it too.
+    response = await client.post("/", headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status == 403 and "Cross-site request refused" in await response.text()
+    assert (await client.post("/")).status == 405
+
+
+async def test_etags_come_from_the_content(client, models):
+    """Two replicas with copies made at different times agree; changed bytes change the tag."""
+    first, second = write_model(models, "alpha"), write_model(models, "beta")
+    os.utime(first / "model.json", ns=(1_000_000_000, 1_000_000_000))
+    os.utime(second / "model.json", ns=(2_000_000_000, 2_000_000_000))
+    tags = [(await client.get(f"/models/{m}/model.json")).headers["ETag"] for m in ("alpha", "beta")]
+    assert tags[0] == tags[1]
+    (second / "model.json").write_text('{"format": "graph-modeL"}')  # same size
+    os.utime(second / "model.json", ns=(2_000_000_000, 2_000_000_000))  # same mtime
+    assert (await client.get("/models/beta/model.json")).headers["ETag"] != tags[0]
+
+
+async def test_a_range_is_honoured_only_for_the_current_etag(client, models):
+    folder = write_model(models, "alpha")
+    (folder / "group1-shard1of1.bin").write_bytes(bytes(range(200)))
+    url = "/models/alpha/group1-shard1of1.bin"
+    etag = (await client.get(url)).headers["ETag"]
+    resumed = await client.get(url, headers={"Range": "bytes=100-", "If-Range": etag})
+    assert resumed.status == 206 and await resumed.read() == bytes(range(100, 200))
+    assert resumed.headers["Content-Range"] == "bytes 100-199/200" and resumed.headers["ETag"] == etag
+    # The file changed since the first part was fetched: a stale tag gets the whole new file.
+    for stale in ['"sha256-0000"', f"W/{etag}", "Tue, 01 Dec 2026 00:00:00 GMT"]:
+        whole = await client.get(url, headers={"Range": "bytes=100-", "If-Range": stale})
+        assert whole.status == 200 and await whole.read() == bytes(range(200)), stale
+    plain = await client.get(url, headers={"Range": "bytes=-10"})
+    assert plain.status == 206 and await plain.read() == bytes(range(190, 200))
+    assert (await client.get(url, headers={"Range": "bytes=500-"})).status == 416
+    head = await client.head(url)
+    assert head.status == 200 and head.headers["Content-Length"] == "200" and await head.read() == b""
+
+
+def test_aiohttps_own_400s_carry_exactly_these_headers(tmp_path):
+    """aiohttp answers a malformed request line or an over-long header in its protocol layer,
+    before routing, where no application hook runs (server/security.py says why): the answer
+    is plain text with these headers and no others. If an aiohttp upgrade changes this, look
+    again at whether the security headers can be added."""
+    from tests.live_server import LiveServer
+
+    with LiveServer(Config(models_dir=tmp_path)) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        for request in [b"GET /<script> HTTP/1.1 extra\r\n\r\n", b"G<T / HTTP/1.1\r\nHost: x\r\n\r\n",
+                        b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 10_000 + b"\r\n\r\n"]:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+                connection.sendall(request)
+                answer = b""
+                while chunk := connection.recv(65536):
+                    answer += chunk
+            head, _, body = answer.partition(b"\r\n\r\n")
+            status, *lines = head.decode().split("\r\n")
+            assert status == "HTTP/1.0 400 Bad Request", request
+            headers = dict(line.split(": ", 1) for line in lines)
+            assert set(headers) == {"Content-Type", "Content-Length", "Date", "Server"}, headers
+            assert headers["Content-Type"] == "text/plain; charset=utf-8" and int(headers["Content-Length"]) == len(body)
