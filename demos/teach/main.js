@@ -288,6 +288,7 @@ async function train() {
     ui.renderEvaluation(evaluation);
     ui.setText('train-status', `${stopRequested ? 'Stopped' : 'Done'} after ${history.length} epochs on ${trainSet.length} examples.`);
     persist(saveMeta);
+    render();
     updateLoop(true);
   } finally {
     training = false;
