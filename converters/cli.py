@@ -1,4 +1,4 @@
-"""python -m converters {list,pull,convert,verify,defaults}: the command line.
+"""python -m converters {list,pull,convert,import,verify,defaults,train}: the command line.
 
 Results go to stdout, progress to stderr. Expected failures (ConverterError) print one
 clear message and exit 1; argparse usage errors exit 2.
@@ -59,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     defaults.add_argument("--no-train", dest="train", action="store_false",
                           help="skip training the digit and sketch classifiers")
 
+    imp = commands.add_parser("import", help="a Teachable Machine export (zip) or a TF.js model folder/zip with labels")
+    imp.add_argument("path", type=Path, help="my-model.zip, or a folder with model.json, weights and labels.txt")
+    imp.add_argument("--id", dest="new_id", help="model id (default: from the file name)")
+    imp.add_argument("--title")
+    imp.add_argument("--mean", type=float, help="input = (pixel - mean) / std (default: Teachable Machine's 127)")
+    imp.add_argument("--std", type=float, help="(default: 127)")
+    imp.add_argument("--force", action="store_true", help="replace a model installed under the same id")
+
     train = commands.add_parser("train", help="train a classifier here (seeded) and install it as TF.js")
     train.add_argument("recipe", choices=("mnist", "quickdraw"),
                        help="mnist: a CNN on 55,000 digits; quickdraw: a CNN on 100 sketch classes")
@@ -101,6 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "list":
             list_models(models_dir)
+            return 0
+        if args.command == "import":  # needs no TensorFlow: files are checked, then copied
+            from converters import import_zip
+
+            found = import_zip.import_model(args.path, models_dir, args.new_id, args.title, args.mean, args.std, args.force)
+            print(f"installed {found['id']}: {found['output']['classes']} classes "
+                  f"({found['source']['origin']}) in {models_dir / found['id']}")
             return 0
         # Imported here: these reach TensorFlow, which `list` never needs.
         from converters import install, verify

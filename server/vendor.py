@@ -1,7 +1,7 @@
 """Browser libraries installed by npm (see package.json) and the folders of them we serve.
 
-Only each package's `dist/` folder is exposed, under `/vendor/<name>/`, so the browser gets
-exactly the builds we test against and nothing else from node_modules.
+Only each package's `dist/` folder (or the one VENDOR_FOLDERS names) is exposed, under
+`/vendor/<name>/`, so the browser gets exactly the builds we test against and nothing else from node_modules.
 """
 
 from __future__ import annotations
@@ -13,6 +13,12 @@ VENDOR_PACKAGES: dict[str, str] = {
     "tfjs-backend-wasm": "@tensorflow/tfjs-backend-wasm",
     "tfjs-backend-webgpu": "@tensorflow/tfjs-backend-webgpu",
     "pose-detection": "@tensorflow-models/pose-detection",
+    "fflate": "fflate",  # zip in the browser (demos/teach: exports and imports)
+}
+
+# The served folder when it is not `dist/`: fflate ships its browser ES module in `esm/`.
+VENDOR_FOLDERS: dict[str, str] = {
+    "fflate": "esm",
 }
 
 # Scripts a demo can ask for in its demo.toml (`scripts = ["pose-detection"]`), as URLs.
@@ -32,7 +38,7 @@ BASE_SCRIPTS: list[str] = [
 
 def vendor_dir(node_modules: Path, name: str) -> Path | None:
     package = VENDOR_PACKAGES.get(name)
-    return node_modules / package / "dist" if package else None
+    return node_modules / package / VENDOR_FOLDERS.get(name, "dist") if package else None
 
 
 def package_version(node_modules: Path, name: str) -> str | None:

@@ -70,6 +70,7 @@ async def test_demo_without_slash_redirects(client):
     "/vendor/tfjs-backend-wasm/tfjs-backend-wasm-threaded-simd.wasm",
     "/vendor/tfjs-backend-wasm/tfjs-backend-wasm.wasm",
     "/vendor/pose-detection/pose-detection.min.js",
+    "/vendor/fflate/browser.js",  # served from fflate's esm/ folder (server/vendor.py VENDOR_FOLDERS)
 ])
 async def test_browser_libraries_are_served_locally(client, path):
     response = await client.get(path)

@@ -9,9 +9,10 @@ export function probabilities(output, outputSpec) {
   return outputSpec.activation === 'logits' ? tf.softmax(scores) : scores;
 }
 
-// The k most likely classes as [{index, label, probability}], index 0..classes-1.
+// The k most likely classes as [{index, label, probability}], index 0..classes-1 (all of
+// them when the model has fewer than k: a classifier you trained may have two).
 export async function topK(probs, labels, k = 5) {
-  const { values, indices } = tf.topk(probs, k);
+  const { values, indices } = tf.topk(probs, Math.min(k, probs.shape.at(-1)));
   const [p, i] = await Promise.all([values.data(), indices.data()]);
   tf.dispose([values, indices]);
   return Array.from(i, (index, rank) => ({ index, label: labels?.[index] ?? `class ${index}`, probability: p[rank] }));

@@ -73,8 +73,9 @@ class WorkerInference {
     return this.call('load', payload, transferables(payload));
   }
 
+  // `frame` may be null for a step that takes no picture (a training epoch, say).
   run(frame, options) {
-    return this.call('run', { frame, options }, [frame]);
+    return this.call('run', { frame, options }, frame ? [frame] : []);
   }
 
   memory() {
@@ -132,7 +133,7 @@ class PageInference {
         const result = await this.task.run(frame, options);
         return { result, inferMs: performance.now() - started, tensors: tf.memory().numTensors };
       } finally {
-        frame.close?.();
+        frame?.close?.();
       }
     });
   }

@@ -41,14 +41,14 @@ const handlers = {
     return task.load(payload);
   },
 
-  // One frame (a transferred ImageBitmap) -> plain results.
+  // One frame (a transferred ImageBitmap, or null for a step without one) -> plain results.
   async run({ frame, options }) {
     const started = performance.now();
     try {
       const result = await task.run(frame, options);
       return { result, inferMs: performance.now() - started, tensors: tf.memory().numTensors };
     } finally {
-      frame.close?.(); // the bitmap's pixels are freed now, not whenever GC runs
+      frame?.close?.(); // the bitmap's pixels are freed now, not whenever GC runs
     }
   },
 

@@ -1,0 +1,503 @@
+// Teach a classifier: name a few classes, show the camera (or upload photos of) each, train a
+// small model on top of a pretrained one, and watch it tell them apart, live.
+//
+//   page (this file)                          inference worker (trainer.js)
+//   camera frame or photo -> 224×224 square   -> EfficientNet-Lite0 up to its pooled features
+//     (kept as a JPEG, with its embedding)    <- the embedding: 1280 numbers per example
+//   examples -> a training / held-out split   -> startTraining: tensors, a fresh or kept head
+//   one epoch at a time: chart, stop button   -> epoch: head.fit over every example once
+//   confusion matrix on the held-out examples <- finishTraining: predictions, the head's weights
+//   live frames                               -> predict: embedding -> head -> a bar per class
+//
+// The page never waits on TensorFlow: every model call goes to the worker, so recording,
+// training and predicting leave the page's own thread free to draw.
+import { demo, showError } from '/static/demo_state.js';
+import { renderBars } from '/static/draw.js';
+import { FrameLoop } from '/static/frame_loop.js';
+import { FrameSource } from '/static/frame_source.js';
+import { startInference } from '/static/inference.js';
+import { describeLoad, fetchArtifacts, fetchManifest } from '/static/models.js';
+import { params } from '/static/params.js';
+import { cropRect } from '/static/preprocess.js';
+import { Stats } from '/static/stats.js';
+import { zipSync, strToU8 } from '/vendor/fflate/browser.js';
+import { ProjectStore, describeSaveError, examplesZip, readExamplesZip } from './project.js';
+import * as ui from './ui.js';
+
+const BASE_MODEL = params.get('model') || 'efficientnet-lite0';
+// Every example's embedding lives in memory twice (here and in the worker, 5 kB each) and its
+// JPEG once (about 10 kB): 1000 examples are about 20 MB, comfortable on a phone.
+const MAX_EXAMPLES = 1000;
+const MAX_CLASSES = 10;
+const HELD_OUT_EVERY = 5; // every 5th example of a class (by age) is held out: 20%
+const UNBALANCED_RATIO = 3; // warn when one class has 3 times the examples of another
+const JPEG_QUALITY = 0.85;
+
+const stats = new Stats();
+let inference = null;
+let manifest = null; // the base model's manifest
+let store = null; // ProjectStore, or null when IndexedDB is unavailable
+// The project, as the page holds it. `head` is the trained classifier: its weights (for
+// IndexedDB and the worker) and which class each of its outputs is.
+const project = { classes: [], examples: [], nextId: 1, head: null };
+let recording = null; // the class id being recorded, while its button is held
+let stopRequested = false;
+let training = false;
+const measured = { embedMs: [], epochMs: [] };
+
+// Teachable Machine's crop: the largest centred square, scaled to 224 × 224. The export must
+// see what training saw, and @teachablemachine/image crops this way.
+const cropSpec = () => ({ ...manifest.input, crop: 'center', crop_fraction: 1 });
+
+const source = new FrameSource({ onChange: () => updateLoop(true), onStop: () => loop.stop() });
+const loop = new FrameLoop({
+  source,
+  capture: (size) => cropRect(size, cropSpec()),
+  infer: (bitmap) => (recording != null ? recordFrame(recording, bitmap) : inference.run(bitmap, { op: 'predict' })),
+  draw: (answer) => showPrediction(answer.result.probabilities),
+  stats,
+  onError: showError,
+});
+
+// The loop runs only when a frame is useful: while recording, or once there is a head to
+// predict with. Idle, the worker (and the machine's fans) rest.
+function updateLoop(restart = false) {
+  const wanted = Boolean(manifest) && (recording != null || project.head != null);
+  if (wanted && (!loop.active || restart)) loop.start();
+  else if (!wanted && loop.active) loop.stop();
+}
+
+// ---- examples --------------------------------------------------------------------------
+
+function classById(id) {
+  return project.classes.find((c) => c.id === id);
+}
+
+function countOf(classId) {
+  return project.examples.filter((e) => e.classId === classId).length;
+}
+
+function capReached() {
+  if (project.examples.length < MAX_EXAMPLES) return false;
+  ui.say(`The project holds at most ${MAX_EXAMPLES} examples (each keeps a picture and its embedding in memory). Delete some to add more.`);
+  return true;
+}
+
+// A 224×224 bitmap -> an example: its JPEG (drawn before the bitmap moves to the worker) and
+// its embedding (computed once, there, now).
+async function addExample(classId, bitmap) {
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0);
+  const imagePromise = canvas.convertToBlob({ type: 'image/jpeg', quality: JPEG_QUALITY });
+  const answer = await inference.run(bitmap, { op: 'embed' });
+  const image = await imagePromise;
+  if (!classById(classId)) return answer; // the class was deleted meanwhile
+  const example = { id: project.nextId++, classId, image, embedding: answer.result.embedding };
+  measured.embedMs.push(answer.result.embedMs);
+  project.examples.push({ ...example, url: URL.createObjectURL(image) });
+  persist(() => store.saveExample(example));
+  persist(saveMeta);
+  return answer;
+}
+
+async function recordFrame(classId, bitmap) {
+  if (capReached()) {
+    bitmap.close();
+    recording = null;
+    return { result: { probabilities: null } };
+  }
+  const answer = await addExample(classId, bitmap);
+  ui.updateCount(classId, countOf(classId));
+  return answer;
+}
+
+function setRecording(classId, holding) {
+  if (holding) {
+    if (!source.live) {
+      ui.say('Recording needs the camera: there is none here, so upload pictures to each class instead.');
+      return;
+    }
+    recording = classId;
+  } else if (recording === classId) {
+    recording = null;
+    render(); // the new thumbnails
+  }
+  updateLoop();
+}
+
+// Pictures from a file input or a drop. Each is cut to its centre square, as camera frames are.
+async function uploadFiles(classId, files) {
+  const refused = [];
+  let added = 0;
+  for (const file of files) {
+    if (capReached()) break;
+    if (!file.type.startsWith('image/')) {
+      refused.push(`${file.name} is not a picture (${file.type || 'unknown type'})`);
+      continue;
+    }
+    let picture;
+    try {
+      picture = await createImageBitmap(file);
+    } catch {
+      refused.push(`${file.name} could not be decoded as a picture`);
+      continue;
+    }
+    const crop = cropRect({ width: picture.width, height: picture.height }, cropSpec());
+    const bitmap = await createImageBitmap(picture, crop.sx, crop.sy, crop.sw, crop.sh, {
+      resizeWidth: crop.width, resizeHeight: crop.height, resizeQuality: 'medium',
+    });
+    picture.close();
+    await addExample(classId, bitmap);
+    added += 1;
+    ui.updateCount(classId, countOf(classId));
+  }
+  render();
+  ui.say(refused.length ? `Added ${added}; skipped: ${refused.join('; ')}.` : null);
+}
+
+function removeExample(id) {
+  const example = project.examples.find((e) => e.id === id);
+  if (!example) return;
+  URL.revokeObjectURL(example.url);
+  project.examples = project.examples.filter((e) => e.id !== id);
+  persist(() => store.deleteExamples([id]));
+  render();
+}
+
+// ---- classes -----------------------------------------------------------------------------
+
+function addClass(name) {
+  name = name.trim() || `Class ${project.classes.length + 1}`;
+  if (project.classes.length >= MAX_CLASSES) {
+    ui.say(`At most ${MAX_CLASSES} classes in one project.`);
+    return;
+  }
+  if (project.classes.some((c) => c.name === name)) {
+    ui.say(`There is already a class named "${name}".`);
+    return;
+  }
+  project.classes.push({ id: project.nextId++, name });
+  persist(saveMeta);
+  render();
+}
+
+function renameClass(id, name) {
+  name = name.trim();
+  if (!name || project.classes.some((c) => c.name === name && c.id !== id)) {
+    ui.say(name ? `There is already a class named "${name}".` : 'A class needs a name.');
+    render();
+    return;
+  }
+  classById(id).name = name;
+  persist(saveMeta);
+  render();
+}
+
+function removeClass(id) {
+  const gone = project.examples.filter((e) => e.classId === id);
+  gone.forEach((e) => URL.revokeObjectURL(e.url));
+  project.examples = project.examples.filter((e) => e.classId !== id);
+  project.classes = project.classes.filter((c) => c.id !== id);
+  persist(() => store.deleteExamples(gone.map((e) => e.id)));
+  persist(saveMeta);
+  render();
+}
+
+// ---- training ------------------------------------------------------------------------------
+
+// Why training cannot start now, or null.
+function cannotTrain() {
+  if (project.classes.length < 2) return 'Training needs two classes or more: a classifier chooses between classes.';
+  const empty = project.classes.filter((c) => countOf(c.id) === 0).map((c) => `"${c.name}"`);
+  if (empty.length) return `Add examples to ${empty.join(', ')} first (or delete ${empty.length > 1 ? 'those classes' : 'that class'}): every class needs examples.`;
+  return null;
+}
+
+function balanceWarning() {
+  const counts = project.classes.map((c) => countOf(c.id));
+  const [least, most] = [Math.min(...counts), Math.max(...counts)];
+  if (most < UNBALANCED_RATIO * least) return null;
+  return `Unbalanced classes: ${most} examples against ${least}. A classifier learns that the big class is the safe guess; `
+    + 'give every class about as many examples.';
+}
+
+// Every HELD_OUT_EVERY-th example of each class, oldest first, is kept out of training. The
+// split depends only on the examples, so training further measures on the same held-out set.
+function split() {
+  const train = [];
+  const heldOut = [];
+  for (const [index, cls] of project.classes.entries()) {
+    const mine = project.examples.filter((e) => e.classId === cls.id);
+    mine.forEach((e, i) => {
+      const held = mine.length >= HELD_OUT_EVERY && i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1;
+      (held ? heldOut : train).push({ embedding: e.embedding, label: index });
+    });
+  }
+  return { train, heldOut };
+}
+
+function packed(set) {
+  const width = set[0]?.embedding.length ?? 0;
+  const x = new Float32Array(set.length * width);
+  set.forEach((item, i) => x.set(item.embedding, i * width));
+  return { x, y: Int32Array.from(set.map((item) => item.label)) };
+}
+
+async function train() {
+  const problem = cannotTrain();
+  if (problem) {
+    ui.say(problem);
+    return;
+  }
+  ui.say(balanceWarning());
+  const settings = ui.trainingSettings();
+  const { train: trainSet, heldOut } = split();
+  const names = project.classes.map((c) => c.name);
+  const classIds = project.classes.map((c) => c.id);
+  // A head trained on other classes cannot be trained further: its outputs mean other things.
+  const same = project.head && project.head.classIds.join() === classIds.join();
+  training = true;
+  stopRequested = false;
+  ui.setTraining(true);
+  const history = [];
+  demo.teach.training = true;
+  try {
+    await inference.run(null, {
+      op: 'startTraining',
+      train: packed(trainSet),
+      val: heldOut.length ? packed(heldOut) : null,
+      classes: classIds.length,
+      learningRate: settings.learningRate,
+      batchSize: settings.batchSize,
+      fresh: settings.fresh || !same,
+    });
+    for (let epoch = 1; epoch <= settings.epochs && !stopRequested; epoch++) {
+      const { result } = await inference.run(null, { op: 'epoch' });
+      history.push({ epoch, ...result });
+      measured.epochMs.push(result.epochMs);
+      ui.drawCharts(history);
+      ui.setText('train-status', `epoch ${epoch}/${settings.epochs}: loss ${result.loss.toFixed(3)}`
+        + (result.valLoss != null ? `, held-out loss ${result.valLoss.toFixed(3)}, accuracy ${(result.valAccuracy * 100).toFixed(0)}%` : '')
+        + ` (${result.epochMs.toFixed(0)} ms)`);
+      demo.teach.history = history;
+    }
+    const { result } = await inference.run(null, { op: 'finishTraining' });
+    project.head = { artifacts: result.artifacts, classIds, names };
+    const evaluation = evaluate(names, heldOut, result.predicted);
+    demo.teach.evaluation = evaluation;
+    ui.renderEvaluation(evaluation);
+    ui.setText('train-status', `${stopRequested ? 'Stopped' : 'Done'} after ${history.length} epochs on ${trainSet.length} examples.`);
+    persist(saveMeta);
+    render();
+    updateLoop(true);
+  } finally {
+    training = false;
+    demo.teach.training = false;
+    ui.setTraining(false);
+  }
+}
+
+function evaluate(names, heldOut, predicted) {
+  if (!heldOut.length) return { names, heldOut: 0 };
+  const confusion = names.map(() => names.map(() => 0));
+  heldOut.forEach((item, i) => { confusion[item.label][predicted[i]] += 1; });
+  const perClass = confusion.map((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total ? row[i] / total : null;
+  });
+  const right = confusion.reduce((n, row, i) => n + row[i], 0);
+  return { names, confusion, perClass, accuracy: right / heldOut.length, heldOut: heldOut.length };
+}
+
+// ---- predictions ----------------------------------------------------------------------------
+
+function showPrediction(probabilities) {
+  if (!probabilities || !project.head) return;
+  const names = project.head.classIds.map((id, i) => classById(id)?.name ?? `${project.head.names[i]} (deleted)`);
+  const bars = names.map((label, i) => ({ label, probability: probabilities[i] }));
+  renderBars(ui.$('bars'), bars);
+  const top = [...bars].sort((a, b) => b.probability - a.probability);
+  demo.result = { top, source: source.kind };
+  ui.setText('prediction-note', project.head.classIds.join() === project.classes.map((c) => c.id).join()
+    ? '' : 'The classes changed since the last training: train again to include them.');
+}
+
+// ---- keeping the project --------------------------------------------------------------------
+
+function saveMeta() {
+  const { classes, nextId, head } = project;
+  return store.saveMeta({ classes, nextId, head });
+}
+
+// Save in the background; a failure (a full quota) is said on the page and loses nothing here.
+function persist(write) {
+  if (!store) return;
+  write().then(() => {
+    if (!demo.teach.saveError) ui.setText('saved', 'Saved in this browser.');
+  }, (error) => {
+    demo.teach.saveError = error?.name ?? String(error);
+    ui.say(describeSaveError(error));
+    ui.setText('saved', 'NOT saved: see the message above.');
+  });
+}
+
+async function restore() {
+  if (!store) return;
+  const { meta, examples } = await store.load();
+  if (!meta) return;
+  Object.assign(project, { classes: meta.classes, nextId: meta.nextId, head: meta.head });
+  project.examples = examples.map((e) => ({ ...e, url: URL.createObjectURL(e.image) }));
+  if (project.head) await inference.run(null, { op: 'setHead', artifacts: project.head.artifacts });
+}
+
+async function exportModel() {
+  if (!project.head) {
+    ui.say('Train the classifier before exporting it.');
+    return;
+  }
+  const { result } = await inference.run(null, { op: 'exportModel' });
+  const modelJson = {
+    modelTopology: result.modelTopology,
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+    convertedBy: null,
+    weightsManifest: [{ paths: ['weights.bin'], weights: result.weightSpecs }],
+  };
+  // The fields Teachable Machine writes; @teachablemachine/image reads labels and imageSize.
+  // userMetadata says where the model came from and how its input is scaled (for
+  // `python -m converters import`).
+  const metadata = {
+    tfjsVersion: tf.version.tfjs,
+    tmVersion: null,
+    packageVersion: '0.8.5',
+    packageName: '@teachablemachine/image',
+    timeStamp: new Date().toISOString(),
+    userMetadata: { trainedIn: 'tfjs-gallery', base: manifest.id, input: { mean: 127, std: 127, crop: 'center', crop_fraction: 1 } },
+    modelName: 'teach-classifier',
+    labels: project.head.classIds.map((id, i) => classById(id)?.name ?? project.head.names[i]),
+    imageSize: 224,
+  };
+  const zip = zipSync({
+    'model.json': strToU8(JSON.stringify(modelJson)),
+    'weights.bin': [new Uint8Array(result.weightData), { level: 0 }], // float weights hardly compress
+    'metadata.json': strToU8(JSON.stringify(metadata, null, 2)),
+  });
+  ui.download(new Blob([zip], { type: 'application/zip' }), 'my-model.zip');
+}
+
+async function exportExamples() {
+  if (!project.examples.length) {
+    ui.say('There are no examples to export yet.');
+    return;
+  }
+  ui.download(await examplesZip(project.classes, project.examples), 'my-examples.zip');
+}
+
+async function importExamples(file) {
+  let read;
+  try {
+    read = await readExamplesZip(file);
+  } catch (error) {
+    ui.say(error.message);
+    return;
+  }
+  if (!read.found.length) {
+    ui.say(`${file.name} holds no pictures in class folders ("<class>/<picture>.jpg").`);
+    return;
+  }
+  const byClass = new Map();
+  for (const { className, file: picture, name } of read.found) {
+    if (!byClass.has(className)) byClass.set(className, []);
+    byClass.get(className).push(new File([picture], name, { type: picture.type }));
+  }
+  for (const [name, files] of byClass) {
+    let cls = project.classes.find((c) => c.name === name);
+    if (!cls) {
+      addClass(name);
+      cls = project.classes.find((c) => c.name === name);
+      if (!cls) continue; // refused (too many classes): said on the page
+    }
+    await uploadFiles(cls.id, files);
+  }
+  if (read.skipped) ui.say(`Imported; ${read.skipped} files in ${file.name} were not pictures in class folders and were skipped.`);
+}
+
+async function reset() {
+  await loop.stop();
+  project.examples.forEach((e) => URL.revokeObjectURL(e.url));
+  Object.assign(project, { classes: [], examples: [], nextId: 1, head: null });
+  await inference.run(null, { op: 'setHead', artifacts: null });
+  if (store) await store.clear().catch((error) => ui.say(describeSaveError(error)));
+  addClass('Class 1');
+  addClass('Class 2');
+  ui.renderEvaluation(null);
+  ui.drawCharts([]);
+  ui.$('bars').replaceChildren();
+  render();
+}
+
+function render() {
+  ui.renderClasses(project.classes, project.examples, {
+    rename: renameClass,
+    remove: removeClass,
+    record: setRecording,
+    upload: (id, files) => uploadFiles(id, files).catch(showError),
+    removeExample,
+  });
+  ui.setText('cap', `${project.examples.length} of at most ${MAX_EXAMPLES} examples, ${project.classes.length} of at most ${MAX_CLASSES} classes.`);
+  demo.teach.classes = project.classes.map((c) => ({ name: c.name, count: countOf(c.id) }));
+  demo.teach.trained = Boolean(project.head);
+}
+
+async function main() {
+  demo.teach = { classes: [], history: [], evaluation: null, training: false, trained: false, saveError: null, measured };
+  inference = await startInference({
+    task: new URL('./trainer.js', import.meta.url),
+    onLost: async (switched) => {
+      await loop.stop(); // the GPU was reset: the base and the head went with it
+      const { backend, note } = await switched;
+      stats.setBackend(backend, note);
+      await loadBase();
+      if (project.head) await inference.run(null, { op: 'setHead', artifacts: project.head.artifacts });
+      updateLoop(true);
+    },
+  });
+  stats.setBackend(inference.backend, inference.note);
+  stats.setWhere(inference.where);
+  try {
+    store = await ProjectStore.open();
+  } catch (error) {
+    ui.say(`This browser will not keep the project (${error?.message ?? error}): it lasts until the tab closes.`);
+  }
+  ui.bindTraining({ train: () => train().catch(showError), stop: () => { stopRequested = true; }, addClass });
+  ui.bindProject({
+    exportModel: () => exportModel().catch(showError),
+    exportExamples: () => exportExamples().catch(showError),
+    importExamples: (file) => importExamples(file).catch(showError),
+    reset: () => reset().catch(showError),
+  });
+  await loadBase();
+  await restore();
+  if (!project.classes.length) {
+    addClass('Class 1');
+    addClass('Class 2');
+  }
+  render();
+  if (project.head) ui.setText('prediction-note', 'The classifier trained last time, restored from this browser.');
+  await source.start();
+  demo.ready = true;
+  updateLoop(true);
+}
+
+async function loadBase() {
+  const next = await fetchManifest(BASE_MODEL);
+  const loaded = await fetchArtifacts(next);
+  const { warmupMs, featureSize } = await inference.load({ manifest: next, artifacts: loaded.artifacts });
+  manifest = next;
+  demo.model = next.id;
+  demo.timings = { loadMs: loaded.ms, loadSource: loaded.source, warmupMs };
+  stats.setNote(describeLoad(loaded));
+  ui.setText('model-info', `Base: ${next.title}, ${featureSize} features per picture (warm-up ${warmupMs.toFixed(0)} ms).`);
+}
+
+main().catch(showError);
