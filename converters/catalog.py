@@ -197,11 +197,10 @@ BODIES_AND_OBJECTS: list[Entry] = [
         "blazepose-detector", "BlazePose person detector (224x224, 2254 anchors)", "pose-detector",
         input_=image_input([-1, 224, 224, 3], mean=127.5, std=127.5, crop="none"),
         output=plain_output([-1, 2254, 13]),
-        licence="Apache-2.0 (MediaPipe BlazePose detector, Google)", approx_bytes=5_900_000,
-        default=False),
-    # Not defaults yet: no demo uses them until the pose demo's BlazePose branch lands.
-    _blazepose("lite", "BlazePose GHUM Lite (33 keypoints, 3D)", 2_700_000, False),
-    _blazepose("full", "BlazePose GHUM Full (33 keypoints, 3D)", 6_300_000, False),
+        licence="Apache-2.0 (MediaPipe BlazePose detector, Google)", approx_bytes=5_900_000),
+    # Lite and Full come with `defaults`; Heavy (27.5 MB) is offered with its pull command.
+    _blazepose("lite", "BlazePose GHUM Lite (33 keypoints, 3D)", 2_700_000, True),
+    _blazepose("full", "BlazePose GHUM Full (33 keypoints, 3D)", 6_300_000, True),
     _blazepose("heavy", "BlazePose GHUM Heavy (33 keypoints, 3D)", 27_500_000, False),
 ]
 # ---- end of bodies and objects -------------------------------------------------------------

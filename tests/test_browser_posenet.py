@@ -19,7 +19,7 @@ from tests.fake_camera import fit_to_frame, write_y4m
 
 pytestmark = pytest.mark.browser
 
-MODELS = ["posenet", "movenet-lightning", "movenet-thunder", "movenet-multipose"]
+MODELS = ["posenet", "movenet-lightning", "movenet-thunder", "movenet-multipose", "blazepose-lite"]
 DEMO = "/demos/posenet/"
 
 # Reference points, annotated by hand on the 640x480 frames the fake camera plays (zoomed crops
@@ -38,6 +38,9 @@ TWO_PEOPLE = [
     {"nose": (128, 120), "left_eye": (148, 96), "right_eye": (110, 94)},
     {"nose": (488, 195), "left_eye": (518, 148), "right_eye": (455, 150)},
 ]
+# BlazePose's mask is cut from the crop around the person and lower-resolution than the
+# selfie model's: measured 0.8+ on the astronaut (the helmet she holds stays out of it).
+BLAZEPOSE_MIN_PERSON_IOU = 0.75
 FACE_TOLERANCE_PX = 15  # the eyes are 54 px apart: a swapped or wandering eye fails
 SHOULDER_TOLERANCE_PX = 50  # the shoulders are 300 px apart
 
@@ -52,8 +55,9 @@ def two_people() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def pose_models(models_dir):
-    """The four pose models, installed by the converters (from the cached npm tarball)."""
-    for model_id in MODELS:
+    """The pose models, installed by the converters (from the cached npm tarball); BlazePose
+    also needs its first stage, the person detector."""
+    for model_id in [*MODELS, "blazepose-detector", "blazepose-full"]:
         install.pull(model_id, models_dir)
     return MODELS
 
@@ -141,6 +145,18 @@ def set_slider(page, test_id: str, value: float) -> None:
 
 
 ASTRONAUT_TOLERANCE = {name: SHOULDER_TOLERANCE_PX if "shoulder" in name else FACE_TOLERANCE_PX for name in ASTRONAUT}
+# BlazePose puts the shoulder joints inside the bulky suit, 55 to 90 px in from where the
+# suit's outline (the annotation, and the other models) has them, varying from run to run;
+# its eyes and nose are as sharp as the others'. So for BlazePose the face is checked against
+# the annotation and the shoulders only for being on the right side, below the face.
+def assert_astronaut(pose: dict, model_id: str) -> None:
+    found = by_name(pose)
+    if not model_id.startswith("blazepose"):
+        assert_near(found, ASTRONAUT, ASTRONAUT_TOLERANCE)
+        return
+    assert_near(found, {k: v for k, v in ASTRONAUT.items() if "shoulder" not in k}, FACE_TOLERANCE_PX)
+    nose, left, right = found["nose"], found["left_shoulder"], found["right_shoulder"]
+    assert right["x"] < nose["x"] < left["x"] and min(left["y"], right["y"]) > nose["y"] + 50, (left, right)
 
 
 @pytest.mark.parametrize("model_id", MODELS)
@@ -156,7 +172,7 @@ def test_every_model_finds_the_astronaut_and_keeps_memory_flat(camera_browsers, 
     result = demo.state("result")
     assert (result["width"], result["height"]) == (640, 480)
     assert len(result["poses"]) == 1, [p["score"] for p in result["poses"]]
-    assert_near(by_name(result["poses"][0]), ASTRONAUT, ASTRONAUT_TOLERANCE)
+    assert_astronaut(result["poses"][0], model_id)
     assert_inside_frame(result)
     fps, latency = demo.state("fps"), demo.state("latencyMs")
 
@@ -361,3 +377,46 @@ def test_the_second_visit_loads_the_model_from_the_browser_cache(camera_browsers
     demo.open("model=movenet-thunder")  # same browser context: same IndexedDB
     assert "from the browser cache" in demo.page.locator('[data-stat="note"]').inner_text()
     assert len(demo.state("result")["poses"]) == 1
+
+
+def test_blazepose_gives_33_keypoints_a_3d_view_and_a_mask_of_the_person(camera_browsers, demo_page, live_server):
+    """BlazePose Full on the astronaut: the face and shoulders where they were annotated, all 33
+    keypoints in 3D (the view turns when dragged), and with the mask on, a person mask that
+    covers the hand-drawn outline of her and not the background."""
+    from tests.test_browser_background_blur import MAX_BACKGROUND_SHARE, judged
+
+    demo = demo_page(camera_browsers["astronaut"]).open("model=blazepose-full&mirror=0&mask=1").frames(5)
+    pg = demo.page
+    assert demo.state("inference") == "worker"
+    result = demo.state("result")
+    assert len(result["poses"]) == 1
+    pose = result["poses"][0]
+    assert_astronaut(pose, "blazepose-full")
+    assert len(pose["world"]) == 33 and {"nose", "left_hip", "right_ankle"} <= {k["name"] for k in pose["world"]}
+    hips = [k for k in pose["world"] if k["name"].endswith("_hip")]
+    assert all(abs(k["x"]) < 0.3 and abs(k["y"]) < 0.3 for k in hips)  # the origin is between the hips
+    assert "of 33 keypoints shown" in pg.get_by_test_id("pose-list").inner_text()
+    assert "follows one person" in pg.get_by_test_id("pose-list").inner_text()
+
+    # Dragging turns the 3D view: the drawn points move.
+    before = demo.state("drawn")["world"]
+    box = pg.get_by_test_id("world").bounding_box()
+    pg.get_by_test_id("pause").click()
+    pg.mouse.move(box["x"] + 20, box["y"] + 50)
+    pg.mouse.down()
+    pg.mouse.move(box["x"] + 120, box["y"] + 50, steps=5)
+    pg.mouse.up()
+    pg.get_by_test_id("threshold").dispatch_event("input")  # redraws with the view turned
+    after = demo.state("drawn")["world"]
+    assert max(abs(a["x"] - b["x"]) for a, b in zip(after, before)) > 5
+
+    mask = pg.evaluate("() => ({w: window.__demo.mask.width, h: window.__demo.mask.height, data: Array.from(window.__demo.mask.data)})")
+    small = np.array(mask["data"], dtype=np.uint8).reshape(mask["h"], mask["w"])
+    found = np.asarray(Image.fromarray(small).resize((640, 480), Image.BILINEAR), dtype=np.float32) / 255 > 0.5
+    person, background = judged()
+    iou = (found & person).sum() / (found | person)[person | background].sum()
+    assert iou >= BLAZEPOSE_MIN_PERSON_IOU, f"mask IoU with the hand-drawn outline {iou:.3f}"
+    assert found[background].mean() <= MAX_BACKGROUND_SHARE
+    pg.get_by_test_id("show-mask").uncheck()
+    assert demo.state("mask") is None
+    demo.rec.assert_clean(live_server.url)

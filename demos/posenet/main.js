@@ -1,5 +1,5 @@
-// Live pose estimation: PoseNet or MoveNet finds a person's keypoints in every camera frame,
-// and we draw them over the video at the size it is displayed.
+// Live pose estimation: PoseNet, MoveNet or BlazePose finds a person's keypoints in every
+// camera frame, and we draw them over the video at the size it is displayed.
 //
 //   page (this file)                        inference worker (poses.js)
 //   camera frame, scaled to about twice  -> @tensorflow-models/pose-detection: pad and scale
@@ -8,9 +8,10 @@
 //   -> thresholds -> skeleton over the video
 //
 // This file builds the frame loop, scales the keypoints back to the frame, applies the two
-// score thresholds and draws; poses.js holds the model.
+// score thresholds and draws (with BlazePose also its person mask and a 3D view of its world
+// keypoints, world_view.js); poses.js holds the model.
 import { demo, showError } from '/static/demo_state.js';
-import { drawPose, prepareOverlay, viewTransform } from '/static/draw.js';
+import { drawMask, drawPose, prepareOverlay, viewTransform } from '/static/draw.js';
 import { FrameLoop, scaledFrame } from '/static/frame_loop.js';
 import { FrameSource } from '/static/frame_source.js';
 import { startLiveInference } from '/static/inference.js';
@@ -19,6 +20,7 @@ import { describeLoad, fetchArtifacts, fetchManifest } from '/static/models.js';
 import { params } from '/static/params.js';
 import { Stats } from '/static/stats.js';
 import * as ui from './ui.js';
+import { WorldView } from './world_view.js';
 
 const { $ } = ui;
 
@@ -44,14 +46,18 @@ const state = {
   skeleton: null, // {pairs, sides}: which keypoints a bone joins, which side each keypoint is on
   poses: [], // the last answer, in frame pixels, kept to redraw at once when a setting changes
   newPicture: true, // the next frame starts a new picture: the model forgets its history
+  mask: null, // BlazePose's person mask for the last frame, when asked for
   listDrawnAt: 0,
 };
+const worldView = new WorldView($('world'));
+const isBlazePose = () => state.manifest?.pose.family === 'blazepose';
 let inference = null; // where the model runs (inference.js)
 
 // The model's input side: what the library scales every frame to.
 function modelSide(manifest) {
   const pose = manifest.pose;
-  return pose.family === 'movenet' && !pose.model_type.startsWith('MultiPose') ? manifest.input.shape[1] : pose.input_resolution;
+  if (pose.family === 'posenet' || pose.model_type === 'MultiPose.Lightning') return pose.input_resolution;
+  return manifest.input.shape[1]; // single-pose MoveNet's and BlazePose's landmark input
 }
 
 function capture(size) {
@@ -69,7 +75,7 @@ function inFramePixels(poses, { crop, width, height }) {
 async function infer(bitmap) {
   const reset = state.newPicture;
   state.newPicture = false;
-  return inference.run(bitmap, { reset });
+  return inference.run(bitmap, { reset, mask: settings.showMask && isBlazePose() });
 }
 
 const source = new FrameSource({
@@ -87,6 +93,7 @@ const loop = new FrameLoop({
   infer,
   draw: ({ result }, frame) => {
     state.poses = inFramePixels(result.poses, frame);
+    state.mask = result.poses[0]?.mask ?? null;
     render();
   },
   stats,
@@ -113,6 +120,9 @@ function render({ forceList = false } = {}) {
   });
   const show = shownKeypoints({ width, height });
   const people = state.poses.filter((pose) => pose.score >= settings.minPoseScore);
+  if (settings.showMask && state.mask && people.length) {
+    drawMask(view.ctx, state.mask, { width: view.width, height: view.height, mirrored: source.mirrored });
+  }
   const drawn = people.map((pose, i) => drawPose(view.ctx, pose.keypoints, {
     ...state.skeleton, show, toView, boneColor: PERSON_COLORS[i % PERSON_COLORS.length],
   }));
@@ -122,14 +132,16 @@ function render({ forceList = false } = {}) {
   demo.result = {
     width,
     height,
-    poses: people.map((pose) => ({ score: pose.score, keypoints: pose.keypoints.filter(show) })),
+    poses: people.map((pose) => ({ score: pose.score, keypoints: pose.keypoints.filter(show), world: pose.world })),
   };
   demo.drawn = { width: view.width, height: view.height, mirrored: source.mirrored, poses: drawn };
+  demo.mask = settings.showMask && people.length ? state.mask : null; // {width, height, data}: bytes 0..255
+  if (isBlazePose()) demo.drawn.world = worldView.draw(people[0]?.world, state.skeleton);
 
   const now = performance.now();
   if (forceList || now - state.listDrawnAt > LIST_REDRAW_MS) {
     state.listDrawnAt = now;
-    ui.renderPoseList(demo.result.poses, settings, state.poses.length, PERSON_COLORS);
+    ui.renderPoseList(demo.result.poses, settings, state.poses.length, PERSON_COLORS, state.manifest);
   }
 }
 
@@ -140,13 +152,20 @@ async function useModel(id) {
   ui.setModelInfo(`Loading ${id}…`);
   const manifest = await fetchManifest(id);
   const loaded = await fetchArtifacts(manifest);
+  // BlazePose's first stage, the person detector, is a model of its own.
+  const detectorId = manifest.pose?.detector;
+  const detector = detectorId ? await fetchArtifacts(await fetchManifest(detectorId)) : null;
   await loop.stop(); // the old model's last frame finishes before it is replaced
   state.manifest = manifest;
   const crop = capture(source.size() ?? DEFAULT_FRAME);
   const { warmupMs, skeleton } = await inference.load({
-    manifest, artifacts: loaded.artifacts, frameSize: { width: crop.width, height: crop.height },
+    manifest,
+    artifacts: loaded.artifacts,
+    detector: detector && { artifacts: detector.artifacts },
+    frameSize: { width: crop.width, height: crop.height },
   });
-  Object.assign(state, { skeleton, poses: [], newPicture: true });
+  Object.assign(state, { skeleton, poses: [], mask: null, newPicture: true });
+  ui.showBlazePoseExtras(manifest.pose.family === 'blazepose');
   demo.model = id;
   demo.result = null;
   demo.drawn = null;
@@ -163,7 +182,7 @@ async function main() {
   inference = await startLiveInference({ task: new URL('./poses.js', import.meta.url), loop, stats, switcher });
   const modelId = await fillModelChoices($('model'), {
     task: 'pose-detection',
-    accept: (m) => ['movenet', 'posenet'].includes(m.pose?.family),
+    accept: (m) => ['movenet', 'posenet', 'blazepose'].includes(m.pose?.family),
     wanted: settings.model,
   });
   ui.bindControls(settings, {

@@ -18,6 +18,7 @@ export function initialSettings() {
     model: params.get('model'), // null: the first installed of demo.toml's list
     threshold: number('threshold', 0.3), // a keypoint is drawn when its score reaches this
     minPoseScore: number('minPoseScore', 0.25), // a person is drawn when the pose score reaches this
+    showMask: params.get('mask') === '1', // BlazePose's person mask over the video
   };
 }
 
@@ -37,12 +38,24 @@ export function bindControls(settings, on) {
   slider('threshold', 'threshold');
   slider('min-pose-score', 'minPoseScore');
 
+  $('show-mask').checked = settings.showMask;
+  $('show-mask').addEventListener('change', () => {
+    settings.showMask = $('show-mask').checked;
+    on.settingsChanged();
+  });
+
   let paused = false;
   $('pause').addEventListener('click', () => {
     paused = !paused;
     $('pause').textContent = paused ? 'Resume' : 'Pause';
     on.pauseToggled(paused);
   });
+}
+
+// The person mask and the 3D view exist only for BlazePose.
+export function showBlazePoseExtras(shown) {
+  $('mask-control').hidden = !shown;
+  $('world-view').hidden = !shown;
 }
 
 export function setModelInfo(text) {
@@ -53,7 +66,9 @@ export function describeModel(manifest, loadMs, warmupMs) {
   const pose = manifest.pose;
   const input = pose.family === 'posenet'
     ? `${pose.input_resolution}×${pose.input_resolution} input, output stride ${pose.output_stride}`
-    : pose.model_type.startsWith('MultiPose')
+    : pose.family === 'blazepose'
+      ? `a person detector, then ${manifest.input.shape[2]}×${manifest.input.shape[1]} crop around the person: 33 keypoints, 3D and a mask`
+      : pose.model_type.startsWith('MultiPose')
       ? `frame scaled to ${pose.input_resolution} px on its longer side, up to 6 people`
       : `${manifest.input.shape[2]}×${manifest.input.shape[1]} crop around the person`;
   const weights = `${(manifest.weight_bytes / 1e6).toFixed(1)} MB of weights${manifest.quantization ? ` (${manifest.quantization})` : ''}`;
@@ -62,15 +77,21 @@ export function describeModel(manifest, loadMs, warmupMs) {
 }
 
 // One line per person, in the colour of their bones: pose score and keypoints shown.
-export function renderPoseList(poses, settings, total, colors) {
+export function renderPoseList(poses, settings, total, colors, manifest) {
+  const keypoints = manifest?.pose.keypoints ?? 17;
   const items = poses.map((pose, i) => {
     const li = document.createElement('li');
     const swatch = Object.assign(document.createElement('span'), { className: 'bone' });
     swatch.style.background = colors[i % colors.length];
     li.append(swatch, `Person ${i + 1}: pose score ${pose.score.toFixed(2)}, `
-      + `${pose.keypoints.length} of 17 keypoints shown`);
+      + `${pose.keypoints.length} of ${keypoints} keypoints shown`);
     return li;
   });
+  if (manifest?.pose.family === 'blazepose') {
+    items.push(Object.assign(document.createElement('li'), {
+      className: 'muted', textContent: 'BlazePose follows one person: with several in view, it keeps to one of them.',
+    }));
+  }
   const hidden = total - poses.length;
   if (!poses.length) {
     items.push(Object.assign(document.createElement('li'), { className: 'muted', textContent: 'Nobody found.' }));

@@ -87,3 +87,26 @@ export function drawPose(ctx, keypoints, { pairs, sides, show = () => true, toVi
   });
   return { keypoints: drawn, bones };
 }
+
+// A person mask (one byte per pixel, 0..255: how sure the model is that the pixel is the
+// person) tinted over the view, stretched to its size, mirrored like the video when it is.
+let maskCanvas = null;
+export function drawMask(ctx, mask, { width, height, mirrored = false, color = [50, 255, 126], opacity = 0.45 }) {
+  maskCanvas ??= document.createElement('canvas');
+  if (maskCanvas.width !== mask.width || maskCanvas.height !== mask.height) {
+    Object.assign(maskCanvas, { width: mask.width, height: mask.height });
+  }
+  const pixels = new ImageData(mask.width, mask.height);
+  for (let i = 0; i < mask.data.length; i++) {
+    pixels.data.set(color, 4 * i);
+    pixels.data[4 * i + 3] = mask.data[i] * opacity;
+  }
+  maskCanvas.getContext('2d').putImageData(pixels, 0, 0);
+  ctx.save();
+  if (mirrored) {
+    ctx.translate(width, 0);
+    ctx.scale(-1, 1);
+  }
+  ctx.drawImage(maskCanvas, 0, 0, width, height);
+  ctx.restore();
+}
