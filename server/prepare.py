@@ -89,6 +89,13 @@ def crop_and_resize(pixels: np.ndarray, box, out_height: int, out_width: int) ->
     return top * (1 - wy) + bottom * wy
 
 
+def normalise(pixels: np.ndarray, spec: dict) -> np.ndarray:
+    """0..255 pixel values -> the model's input values: rounded int32, or (pixel - mean) / std."""
+    if spec.get("dtype") == "int32":
+        return np.round(pixels).astype(np.int32)
+    return ((pixels - spec.get("mean", 0.0)) / spec.get("std", 1.0)).astype(np.float32)
+
+
 def prepare(data: bytes, spec: dict) -> Prepared:
     """Decode and preprocess; blocking (Pillow, numpy), so callers run it in an executor."""
     started = time.perf_counter()
@@ -99,9 +106,6 @@ def prepare(data: bytes, spec: dict) -> Prepared:
     decoded = time.perf_counter()
     _, out_height, out_width, _ = spec["shape"]
     resized = crop_and_resize(pixels, crop_box(image.width, image.height, spec), out_height, out_width)
-    if spec.get("dtype") == "int32":
-        tensor = np.round(resized).astype(np.int32)
-    else:
-        tensor = ((resized - spec.get("mean", 0.0)) / spec.get("std", 1.0)).astype(np.float32)
+    tensor = normalise(resized, spec)
     done = time.perf_counter()
     return Prepared(tensor[None], (decoded - started) * 1000, (done - decoded) * 1000, (image.width, image.height))

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from converters import catalog, install, labels, manifest, tf_imports, verify
+from converters import catalog, install, labels, tf_imports, verify
 from converters.console import ConverterError
+from server import manifest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -99,7 +100,7 @@ def models_dir(tmp_path) -> Path:
 
 def test_catalog_entries_follow_the_manifest_schema():
     for entry in catalog.CATALOG.values():
-        assert catalog.ID_PATTERN.match(entry.id)
+        assert manifest.valid_id(entry.id)
         fields = entry.manifest_fields()
         assert fields["format"] in ("graph", "layers")
         assert fields["input"]["dtype"] in ("float32", "int32")
@@ -108,7 +109,7 @@ def test_catalog_entries_follow_the_manifest_schema():
             assert entry.pose["family"] in ("movenet", "posenet")
     defaults = {e.id for e in catalog.CATALOG.values() if e.default}
     assert defaults == {"efficientnet-lite0", "efficientnet-lite0-f16", "movenet-lightning",
-                        "movenet-thunder", "movenet-multipose", "posenet"}
+                        "movenet-thunder", "movenet-multipose", "posenet", "mnist-cnn", "quickdraw-cnn"}
     hub = [e for e in catalog.CATALOG.values() if e.source["kind"] == "tfhub"]
     assert len(hub) == 5 and all(e.output["background_class"] for e in hub if e.labels)
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from converters import catalog, images, install, labels, manifest, tf_imports, tfjs_node, verify
+from converters import catalog, images, install, labels, tf_imports, tfjs_node, verify
+from server import manifest
 
 REPO = Path(__file__).resolve().parent.parent
 

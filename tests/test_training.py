@@ -1,8 +1,8 @@
 """The training pipelines (converters/train_mnist.py, train_quickdraw.py) and their data.
 
 Trainings here are small (2,000 digits; 10 sketch categories) so the file runs in well
-under two minutes on 2 cores; the full runs are `python -m converters.train_mnist` and
-`python -m converters.train_quickdraw`. Each trained folder must be a layers model that
+under two minutes on 2 cores; the full runs are `python -m converters pull mnist-cnn` and
+`python -m converters pull quickdraw-cnn`. Each trained folder must be a layers model that
 the real TF.js runtime (Node, converters/tfjs_runner.mjs) loads and runs with the same
 numbers as Keras, with a manifest whose hashes match the bytes.
 """
@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from converters import datasets, manifest, tfjs_node
+from converters import datasets, install, tfjs_node
 from converters.console import ConverterError
-from converters.train_mnist import augment, install_mnist, train_mnist
+from converters.train_mnist import augment, train_mnist
 from converters.train_quickdraw import CATEGORIES, center, split, train_quickdraw
+from server import manifest
 
 # tensorflowjs saves through HDF5 on the way; tf_keras calls that legacy.
 pytestmark = pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file")
@@ -182,10 +183,11 @@ def test_mnist_training_is_reproducible(mnist):
 
 @pytest.mark.slow
 def test_install_is_atomic_and_skips_an_intact_model(tmp_path, capsys):
-    written = install_mnist(tmp_path, limit=300, epochs=1, progress=False, check_in_tfjs=False)
+    written = install.pull("mnist-cnn", tmp_path, limit=300, epochs=1)
     assert written["id"] == "mnist-cnn" and manifest.read(tmp_path / "mnist-cnn") == written
+    assert written["training"]["train_examples"] == 300 and written["output"]["classes"] == 10
     assert [p.name for p in tmp_path.iterdir()] == ["mnist-cnn"]  # no staging folder left
-    assert install_mnist(tmp_path, limit=300, epochs=1, progress=False) is None
+    assert install.pull("mnist-cnn", tmp_path, limit=300, epochs=1) is None
     assert "already installed" in capsys.readouterr().out
 
 
