@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ from server import manifest
 # tensorflowjs saves through HDF5 on the way; tf_keras calls that legacy.
 pytestmark = pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file")
 
+REPO = Path(__file__).resolve().parent.parent
 MNIST_TEST_FIRST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the official test set's first digits
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 MANIFEST_KEYS = {"schema", "id", "title", "task", "format", "model_url", "input", "output",
@@ -212,3 +215,38 @@ def test_quickdraw_folder_is_a_complete_tfjs_layers_model(quickdraw):
     drawings = datasets.load_quickdraw(CATEGORIES[:3])
     x = center(np.concatenate([d[:2] for d in drawings.values()]))[..., None]
     check_tfjs_matches_keras(folder, result.model, x)
+
+
+# ----------------------------------------------------------------------------- pulled like any model
+
+def converters_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "converters", *args], cwd=REPO, text=True,
+                          capture_output=True, timeout=900)
+
+
+@pytest.mark.slow
+def test_pull_mnist_cnn_trains_installs_and_verifies(tmp_path):
+    """The command the gallery's tooltip names, quick options; then the `train` alias and the
+    same "already installed" rule as for pulled models, and verify on held-out digits."""
+    models = ["--models-dir", str(tmp_path)]
+    done = converters_cli("pull", "mnist-cnn", "--limit", "300", "--epochs", "1", *models)
+    assert done.returncode == 0, done.stderr
+    found = manifest.read(tmp_path / "mnist-cnn")
+    assert found["source"]["kind"] == "trained" and found["training"]["train_examples"] == 300
+    assert found["attribution"].startswith("MNIST") and found["labels"] == "labels.txt"
+    assert [p.name for p in tmp_path.iterdir()] == ["mnist-cnn"]
+    again = converters_cli("train", "mnist", *models)
+    assert again.returncode == 0 and "mnist-cnn: already installed" in again.stdout, again.stderr
+    listed = converters_cli("list", *models).stdout
+    assert any(line.startswith("mnist-cnn ") and line.endswith("yes") for line in listed.splitlines())
+    checked = converters_cli("verify", "mnist-cnn", *models)
+    assert checked.returncode == 0 and "held-out accuracy in TF.js" in checked.stdout, checked.stdout
+
+
+@pytest.mark.slow
+def test_pull_quickdraw_cnn_installs_one_label_per_class(tmp_path):
+    done = converters_cli("pull", "quickdraw-cnn", "--limit", "5", "--epochs", "1", "--models-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    found = manifest.read(tmp_path / "quickdraw-cnn")
+    assert found["output"]["classes"] == len(CATEGORIES) and found["training"]["train_examples"] == 400
+    assert (tmp_path / "quickdraw-cnn" / "labels.txt").read_text().splitlines() == list(CATEGORIES)

@@ -102,7 +102,7 @@ export function fillModelChoices(installed, wanted) {
   const chosen = wanted ?? ids.find((id) => byId.has(id));
   if (!chosen) throw new Error('No pose model is installed. Run: python -m converters defaults');
   if (!byId.has(chosen)) {
-    throw new Error(`The model "${chosen}" is not installed. Install it with: python -m converters pull ${chosen}`);
+    throw new Error(`The model "${chosen}" is not installed. Run python -m converters list to see the models that can be installed, then python -m converters pull <id>.`);
   }
   $('model').value = chosen;
   return chosen;
