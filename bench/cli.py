@@ -10,7 +10,6 @@ and latest.png (the charts) into --out, and prints the Markdown.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
