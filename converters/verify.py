@@ -3,11 +3,12 @@
 1. Every file must match the sha256 in manifest.json (a corrupt or edited shard fails here).
 2. TF.js runs the model in Node (tfjs_runner.mjs, wasm backend) on real photos from
    scikit-image, prepared as the manifest says a demo should, plus uniform noise.
-3. Where the model's source has an original (Keras file, SavedModel, TF Hub module, the
-   rebuilt EfficientNet: converters/sources/) TensorFlow runs it on the same tensors: we report the largest absolute
-   difference and whether top-1 agrees. Float16 and uint8 weights move numbers by design;
-   for them the figures are the measured cost of quantization. Top-1 on the photos must
-   still agree, except for uint8, whose effect is reported, not judged.
+3. Where the model's source (converters/sources/) has an original (Keras file,
+   SavedModel, TF Hub module, the rebuilt EfficientNet), TensorFlow runs it on the same
+   tensors: we report the largest absolute difference and whether top-1 agrees. Float16
+   and uint8 weights move numbers by design; for them the figures are the measured cost
+   of quantization. Top-1 on the photos must still agree, except for uint8, whose effect
+   is reported, not judged.
 4. The npm pose models have no TF original here: they must produce sane keypoints for
    the astronaut photo (a person, face and shoulders in view). Models trained here have
    none either: they must score on held-out examples what Keras scored.
