@@ -10,7 +10,6 @@ and latest.png (the charts) into --out, and prints the Markdown.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from bench import machine, pages, report, serving
 from bench.pages import Plan
 from bench.servers import GalleryServer
+from server import manifest
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -52,9 +52,8 @@ def link_models(models_dir: Path, root: Path) -> Path:
     v1 0.25 test weights when ../shared is there (never copied into models/)."""
     folder = root / "models"
     folder.mkdir()
-    for model in sorted(models_dir.iterdir()) if models_dir.is_dir() else []:
-        if (model / "manifest.json").exists():
-            (folder / model.name).symlink_to(model.resolve())
+    for model_id in manifest.installed(models_dir):
+        (folder / model_id).symlink_to((models_dir / model_id).resolve())
     from tests.models_fixtures import MOBILENET_GRAPH, install_shared_mobilenet
     if MOBILENET_GRAPH.is_dir():
         install_shared_mobilenet(folder)
@@ -65,8 +64,7 @@ def catalog(models_dir: Path) -> tuple[list[dict], list[dict]]:
     """(models the harness can measure, with their demo kind; models it skips, with why)."""
     measured, skipped = [], []
     pose_demo = (REPO / "demos" / "posenet" / "main.js").exists()
-    for path in sorted(models_dir.glob("*/manifest.json")):
-        m = json.loads(path.read_text())
+    for m in manifest.installed(models_dir).values():
         entry = {"id": m["id"], "weight_bytes": m.get("weight_bytes"), "quantization": m.get("quantization"),
                  "source": m.get("source"), "task": m.get("task")}
         if m.get("task") == "image-classification" and m.get("input", {}).get("channels", "RGB") == "RGB":

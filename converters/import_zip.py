@@ -8,7 +8,7 @@ What it accepts:
     and a labels file (`labels.txt`, one class per line, or `metadata.json`).
 
 Everything is checked before anything is installed, and installed through the same staged
-install and manifest writer as every pulled model (manifest.staged_install): a refused or
+install and manifest writer as every pulled model (staging.staged_install): a refused or
 interrupted import leaves models/ as it was. Refused, each with a message that says why:
   - zip members whose path escapes the folder ("zip slip": `../x`, `/etc/x`, `C:\\x`),
     symlinks, and members or totals over the size limits (a zip bomb stops at the limit);
@@ -32,13 +32,13 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from converters import manifest
+from converters import staging
 from converters.console import ConverterError
+from server import manifest
 
 MAX_MEMBER_BYTES = 200 * 1024 * 1024  # one file: far above any classifier a browser trains
 MAX_TOTAL_BYTES = 400 * 1024 * 1024
 MAX_MEMBERS = 1000
-MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")  # as server/models.py serves them
 LABEL_FILES = ("labels.txt",)
 # Bytes per value of each weight dtype, and of each quantised storage dtype.
 DTYPE_BYTES = {"float32": 4, "int32": 4, "bool": 1, "uint8": 1, "uint16": 2, "float16": 2, "int8": 1, "string": None}
@@ -267,7 +267,7 @@ def _labels_and_origin(files: dict[str, Callable[[], bytes]], source_name: str) 
 
 def model_id_for(path: Path) -> str:
     stem = path.name[: -len(".zip")] if path.name.lower().endswith(".zip") else path.name
-    candidate = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._")[:64]
+    candidate = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._")[:manifest.MAX_ID_LENGTH]
     return candidate or "imported-model"
 
 
@@ -279,8 +279,8 @@ def import_model(path: Path, models_dir: Path, model_id: str | None = None, titl
     if not path.exists():
         raise ConverterError(f"{path} does not exist")
     model_id = model_id or model_id_for(path)
-    if not MODEL_ID.match(model_id):
-        raise ConverterError(f"{model_id!r} is not a model id (lower case letters, digits, '.', '_', '-'): use --id")
+    if not manifest.valid_id(model_id):
+        raise ConverterError(f"{model_id!r} is not a model id ({manifest.ID_RULE}): use --id")
     if manifest.read(models_dir / model_id) and not force:
         raise ConverterError(f"{model_id} is already installed (use --force to replace it, or --id for another name)")
     files = _strip_common_folder(_folder_files(path) if path.is_dir() else _zip_files(path))
@@ -333,7 +333,7 @@ def import_model(path: Path, models_dir: Path, model_id: str | None = None, titl
         "licence": "as its author says (imported)",
         "quantization": None,
     }
-    with manifest.staged_install(models_dir, model_id) as folder:
+    with staging.staged_install(models_dir, model_id) as folder:
         (folder / "model.json").write_bytes(files["model.json"]())
         for name, data in weights.items():
             target = folder / name

@@ -1,12 +1,14 @@
 """pull, defaults and convert: build a model into a staging folder, then install it.
 
-Every path ends the same way: the source-specific builder writes model.json and shards,
-labels.txt is added for classifiers, TF.js itself loads the result (Node), and only then
-is the manifest written and the folder swapped into models/<id> (manifest.py).
+Every model takes the same path, whatever its source (converters/sources/): the source's
+build writes model.json and shards, labels.txt is added for classifiers (and must name
+as many classes as the model outputs), TF.js itself loads the result (Node), and only
+then is the manifest written (server/manifest.py) and the folder swapped into
+models/<id> (staging.py). A model trained here is pulled like a downloaded one.
 
 "Already installed" means: models/<id> holds a manifest from the same recipe (source,
 format, quantization) and every file still matches its sha256. Then nothing is fetched,
-converted or even imported, so `defaults` is instant the second time.
+trained, converted or even imported, so `defaults` is instant the second time.
 """
 
 from __future__ import annotations
@@ -15,31 +17,13 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Callable
 
-from converters import catalog, convert, human_models, labels, manifest, tfjs_node
+from converters import catalog, convert, labels, sources, staging, tfjs_node
 from converters.catalog import Entry
 from converters.console import ConverterError, step
+from converters.sources import keras_file
+from server import manifest
 
-
-def _build_npm(entry: Entry, folder: Path) -> convert.Conversion | None:
-    human_models.build(entry, folder)
-    return None  # already TF.js: the catalog entry describes it fully
-
-
-def _build_tfhub(entry: Entry, folder: Path) -> convert.Conversion:
-    from converters import tfhub
-
-    return tfhub.build(entry, folder)
-
-
-def _build_pypi(entry: Entry, folder: Path) -> convert.Conversion:
-    from converters import pypi_efficientnet
-
-    return pypi_efficientnet.build(entry, folder)
-
-
-BUILDERS: dict[str, Callable[[Entry, Path], convert.Conversion | None]] = {
-    "npm": _build_npm, "tfhub": _build_tfhub, "pypi": _build_pypi,
-}
+Build = Callable[[Path], "convert.Conversion | None"]
 
 
 def _recipe(fields: dict[str, Any]) -> tuple:
@@ -54,33 +38,68 @@ def is_installed(models_dir: Path, entry: Entry) -> bool:
             and not manifest.check_files(folder, found))
 
 
-def _validate_id(model_id: str) -> None:
-    if not catalog.ID_PATTERN.match(model_id):
-        raise ConverterError(f"invalid model id {model_id!r}: use lower-case letters, digits, '.', '_' and '-'")
+def build_into(entry: Entry, folder: Path, build: Build, check_in_tfjs: bool = True) -> dict[str, Any]:
+    """Build into the empty `folder`, add labels.txt, check it in TF.js, write the manifest.
+
+    The one way a model folder gets made: `install` runs it in a staging folder, a
+    training run asked for a folder of its own (train_mnist.write_model_folder) directly.
+    """
+    conversion = build(folder)
+    entry = _complete(entry, conversion, folder)
+    names = _labels(entry, conversion)
+    if names is not None:
+        _check_label_count(entry, conversion, folder, len(names))
+        (folder / "labels.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+    if check_in_tfjs:
+        step(f"{entry.id}: checking that TF.js (Node) loads it")
+        tfjs_node.check_loads(folder, entry.format)
+    try:
+        return manifest.write(folder, {**entry.manifest_fields(), **(conversion.fields if conversion else {})})
+    except manifest.ManifestError as error:
+        raise ConverterError(f"{entry.id}: {error}") from None
 
 
-def install(entry: Entry, models_dir: Path, build: Callable[[Path], convert.Conversion | None],
-            force: bool = False) -> dict[str, Any] | None:
+def install(entry: Entry, models_dir: Path, build: Build, force: bool = False) -> dict[str, Any] | None:
     """Build with `build(staging_folder)` and install as models/<entry.id>.
 
     Returns the new manifest, or None when the model was already installed.
     """
-    _validate_id(entry.id)
+    if not manifest.valid_id(entry.id):
+        raise ConverterError(f"invalid model id {entry.id!r}: use {manifest.ID_RULE}")
     if not force and is_installed(models_dir, entry):
         print(f"{entry.id}: already installed (files match manifest sha256)")
         return None
-    step(f"{entry.id}: building into a staging folder in {models_dir}")
-    with manifest.staged_install(models_dir, entry.id) as staging:
-        conversion = build(staging)
-        entry = _complete(entry, conversion, staging)
-        if entry.labels:
-            labels.write(entry.labels, staging)
-        step(f"{entry.id}: checking that TF.js (Node) loads it")
-        tfjs_node.check_loads(staging, entry.format)
-        written = manifest.write(staging, entry.manifest_fields())
-    print(f"{entry.id}: installed in {models_dir / entry.id} "
-          f"({written['weight_bytes'] / 1e6:.1f} MB of weights, sha256 {written['sha256'][:12]})")
+    with staging.staged_install(models_dir, entry.id) as folder:
+        step(f"{entry.id}: building in {folder}")
+        written = build_into(entry, folder, build)
+    summary = f"{written['weight_bytes'] / 1e6:.1f} MB of weights, sha256 {written['sha256'][:12]}"
+    if "training" in written:
+        summary = f"held-out accuracy {written['training']['test_accuracy']:.4f}, " + summary
+    print(f"{entry.id}: installed in {models_dir / entry.id} ({summary})")
     return written
+
+
+def _labels(entry: Entry, conversion: convert.Conversion | None) -> list[str] | None:
+    if conversion is not None and conversion.labels is not None:
+        return conversion.labels
+    if entry.labels == catalog.LABELS_FROM_BUILD:
+        raise ConverterError(f"internal error: the build of {entry.id} gave no class names")
+    return labels.load(entry.labels) if entry.labels else None
+
+
+def _check_label_count(entry: Entry, conversion: convert.Conversion | None, folder: Path,
+                       count: int) -> None:
+    """A label per class: refuse a labels file that would shift or leave out class names."""
+    shape = (conversion.output if conversion else convert.graph_output(folder / "model.json")).shape
+    outputs = shape[-1] if shape else -1
+    if outputs <= 0:
+        return  # a free last dimension: nothing to compare with
+    background = bool(entry.output.get("background_class"))
+    if count != outputs - background:
+        extra = " (one of them the background class)" if background else ""
+        raise ConverterError(
+            f"{entry.id}: the labels name {count} classes but the model outputs {outputs} "
+            f"values{extra}: give one label per class, in output order")
 
 
 def _complete(entry: Entry, conversion: convert.Conversion | None, folder: Path) -> Entry:
@@ -105,16 +124,16 @@ def _complete(entry: Entry, conversion: convert.Conversion | None, folder: Path)
 
 
 def entry_for(target: str, quantization: str | None = None, new_id: str | None = None) -> Entry:
-    """The catalog entry for an id or a TF Hub handle (uncatalogued handles get an ad-hoc one)."""
-    if catalog.is_hub_handle(target):
-        entry = next((e for e in catalog.CATALOG.values() if e.source.get("handle") == target), None)
-        entry = entry or _adhoc_hub_entry(target)
-    else:
-        entry = catalog.get(target)
-        if entry is None:
-            raise ConverterError(
-                f"unknown model id {target!r}. Known ids: {', '.join(catalog.CATALOG)}; "
-                "or pass a TF Hub handle (https://...), or use `convert <path>` for your own file")
+    """The catalog entry for an id, or the entry a source makes for another target (a TF
+    Hub handle)."""
+    entry = catalog.get(target)
+    for source in sources.registry().values():
+        if entry is None and source.entry_for is not None:
+            entry = source.entry_for(target)
+    if entry is None:
+        raise ConverterError(
+            f"unknown model id {target!r}. Known ids: {', '.join(catalog.CATALOG)}; "
+            "or pass a TF Hub handle (https://...), or use `convert <path>` for your own file")
     if quantization and entry.source["kind"] == "npm":
         raise ConverterError(f"{entry.id} is installed as shipped (already a TF.js model with "
                              f"{entry.quantization or 'float32'} weights); --quantize does not apply")
@@ -124,45 +143,27 @@ def entry_for(target: str, quantization: str | None = None, new_id: str | None =
     return entry
 
 
-def _adhoc_hub_entry(handle: str) -> Entry:
-    # TF Hub's image models take [0, 1] pixels by convention; shapes come from the model.
-    spec = catalog.image_input([], mean=0.0, std=255.0)
-    spec["shape"] = None
-    return Entry(id=catalog.id_from_handle(handle), title=handle, task="custom", format="graph",
-                 source={"kind": "tfhub", "handle": handle}, licence="see the model's page",
-                 input=spec, output={"name": None, "shape": None, "activation": None,
-                                     "background_class": False, "classes": None})
-
-
 def pull(target: str, models_dir: Path, quantization: str | None = None,
-         new_id: str | None = None, force: bool = False) -> dict[str, Any] | None:
+         new_id: str | None = None, force: bool = False, **options) -> dict[str, Any] | None:
+    """Install a catalog model (or a TF Hub handle). `options` go to the source's build:
+    models trained here take epochs, limit and seed."""
     entry = entry_for(target, quantization, new_id)
-    return install(entry, models_dir, lambda folder: BUILDERS[entry.source["kind"]](entry, folder),
-                   force)
+    source = sources.get(entry.source["kind"])
+    options = {name: value for name, value in options.items() if value is not None}
+    unknown = sorted(set(options) - source.options)
+    if unknown:
+        trained = [e.id for e in catalog.CATALOG.values() if e.source["kind"] == "trained"]
+        raise ConverterError(f"{', '.join('--' + name for name in unknown)}: only for the models "
+                             f"trained here ({', '.join(trained)}), not for {entry.id}")
+    return install(entry, models_dir, lambda folder: source.build(entry, folder, **options), force)
 
 
 def defaults(models_dir: Path, force: bool = False, train: bool = True) -> None:
-    """Everything obtainable without a model hub: EfficientNet-Lite0 and the pose models,
-    then (train=True) the digit and sketch classifiers, trained here once if missing."""
+    """Everything obtainable without a model hub: EfficientNet-Lite0, the pose models and
+    (train=True) the digit and sketch classifiers, trained here once if missing."""
     for entry in catalog.CATALOG.values():
-        if entry.default:
+        if entry.default and (train or entry.source["kind"] != "trained"):
             pull(entry.id, models_dir, force=force)
-    if train:
-        train_model("mnist", models_dir, force)
-        train_model("quickdraw", models_dir, force)
-
-
-def train_model(name: str, models_dir: Path, force: bool = False, **options) -> dict[str, Any] | None:
-    """`python -m converters train mnist|quickdraw`: train in Python, install as TF.js."""
-    if name == "mnist":
-        from converters.train_mnist import install_mnist
-
-        return install_mnist(models_dir, force, **options)
-    if name == "quickdraw":
-        from converters.train_quickdraw import install_quickdraw
-
-        return install_quickdraw(models_dir, force, **options)
-    raise ConverterError(f"unknown training recipe {name!r}: use mnist or quickdraw")
 
 
 def convert_file(path: Path, models_dir: Path, to: str | None = None,
@@ -175,18 +176,6 @@ def convert_file(path: Path, models_dir: Path, to: str | None = None,
     The input spec (mean, std) and task come from the user: a file does not record how
     its model wants pixels scaled. Shapes, dtypes and a final softmax are read from it.
     """
-    path = Path(path).resolve()
-    kind = convert.kind_of(path)  # a missing or foreign file fails before TensorFlow loads
-    classes = len(labels.read_file(labels_file)) if labels_file else None
-    spec = catalog.image_input([], mean=mean, std=std)
-    spec["shape"] = None
-    entry = Entry(
-        id=new_id or catalog.slug(path.stem if path.is_file() else path.name),
-        title=title or path.name, task=task, format=convert.target_format(kind, to),
-        source=convert.describe_source(path), licence="unknown (your own model)", input=spec,
-        output={"name": None, "shape": None, "activation": activation,
-                "background_class": False, "classes": classes},
-        labels=str(Path(labels_file).resolve()) if labels_file else None,
-        quantization=quantization)
-    return install(entry, models_dir,
-                   lambda folder: convert.convert_path(path, to, quantization, folder), force)
+    entry = keras_file.entry_for_file(path, to, quantization, new_id, task, title, labels_file,
+                                      mean, std, activation)
+    return install(entry, models_dir, lambda folder: keras_file.build(entry, folder), force)

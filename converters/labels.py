@@ -1,4 +1,4 @@
-"""Class names written to labels.txt beside a classifier.
+"""Class names for the labels.txt beside a classifier (install.py writes it).
 
 The 1000 ImageNet names in the standard order come from npm @tensorflow-models/mobilenet
 (Apache-2.0), file dist/imagenet_classes.js: a JS object literal `{0: 'tench, ...', ...}`
@@ -71,7 +71,6 @@ def read_file(path: Path) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
-def write(source: str, folder: Path) -> None:
-    """labels.txt from a named list ("imagenet") or a user's labels file path."""
-    names = LABEL_LISTS[source]() if source in LABEL_LISTS else read_file(Path(source))
-    (folder / "labels.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+def load(source: str) -> list[str]:
+    """The class names of a named list ("imagenet") or of a user's labels file path."""
+    return LABEL_LISTS[source]() if source in LABEL_LISTS else read_file(Path(source))

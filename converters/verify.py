@@ -3,13 +3,16 @@
 1. Every file must match the sha256 in manifest.json (a corrupt or edited shard fails here).
 2. TF.js runs the model in Node (tfjs_runner.mjs, wasm backend) on real photos from
    scikit-image, prepared as the manifest says a demo should, plus uniform noise.
-3. Where an original exists (Keras file, SavedModel, TF Hub module, the rebuilt
-   EfficientNet) TensorFlow runs it on the same tensors: we report the largest absolute
-   difference and whether top-1 agrees. Float16 and uint8 weights move numbers by design;
-   for them the figures are the measured cost of quantization. Top-1 on the photos must
-   still agree, except for uint8, whose effect is reported, not judged.
+3. Where the model's source (converters/sources/) has an original (Keras file,
+   SavedModel, TF Hub module, the rebuilt EfficientNet), TensorFlow runs it on the same
+   tensors: we report the largest absolute difference and whether top-1 agrees. Float16
+   and uint8 weights move numbers by design; for them the figures are the measured cost
+   of quantization. Top-1 on the photos must still agree, except for uint8, whose effect
+   is reported, not judged.
 4. The npm pose models have no TF original here: they must produce sane keypoints for
-   the astronaut photo (a person, face and shoulders in view).
+   the astronaut photo (a person, face and shoulders in view). Models trained here have
+   none either: they must score on held-out examples what Keras scored.
+5. A classifier's labels.txt must name one class per output.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from converters import images, manifest, tfjs_node
+from converters import images, sources, tfjs_node
 from converters.console import ConverterError, step
+from server import manifest
 
 RANDOM_INPUTS = 2
 # Largest |TF - TF.js| relative to the largest |output| that still counts as "same
@@ -55,26 +59,6 @@ class Report:
         print(line, flush=True)
 
 
-def _original(source: dict[str, Any]) -> Callable[[np.ndarray], list[np.ndarray]] | None:
-    kind = source["kind"]
-    if kind == "pypi":
-        from converters import pypi_efficientnet
-
-        return pypi_efficientnet.original(source)
-    if kind == "tfhub":
-        from converters import tfhub
-
-        return tfhub.original(source)
-    if kind == "path":
-        from converters import convert
-
-        path = Path(source["path"])
-        if not path.exists():
-            raise ConverterError(f"cannot compare with the original: {path} is gone")
-        return convert.load_original(path)
-    return None  # npm: shipped as TF.js, no original to compare with
-
-
 def verify(models_dir: Path, model_id: str, backend: str = "wasm") -> Report:
     folder = models_dir / model_id
     found = manifest.read(folder)
@@ -97,7 +81,8 @@ def verify(models_dir: Path, model_id: str, backend: str = "wasm") -> Report:
     spec = found["input"]
     size = images.input_size(spec, (found.get("pose") or {}).get("input_resolution", 224))
     named = {name: images.prepare(photo, spec, size) for name, photo in images.photos().items()}
-    original = _original(found["source"])
+    source = sources.get(found["source"]["kind"])
+    original = source.original(found["source"])
     if original is not None:
         rng = np.random.default_rng(0)
         named.update({f"random{i + 1}": images.random_input(spec, size, rng) for i in range(RANDOM_INPUTS)})
@@ -111,8 +96,9 @@ def verify(models_dir: Path, model_id: str, backend: str = "wasm") -> Report:
 
     # The first output in TF.js order is what a demo reads; the manifest describes it.
     _check_shape(report, found, runs["astronaut"].outputs[0])
-    if found["source"]["kind"] == "trained":
-        _check_trained(report, found, folder, backend)
+    _check_labels(report, found, folder, runs["astronaut"].outputs[0])
+    if source.held_out is not None:
+        _check_trained(report, found, folder, backend, source)
     elif original is None:
         _check_pose(report, found, runs["astronaut"].outputs)
     else:
@@ -140,6 +126,17 @@ def _check_shape(report: Report, found: dict[str, Any], output: np.ndarray) -> N
     fits = len(expected) == len(actual) and all(e in (-1, a) for e, a in zip(expected, actual))
     if not fits:
         report.problems.append(f"output shape {actual} does not match the manifest's {expected}")
+
+
+def _check_labels(report: Report, found: dict[str, Any], folder: Path, output: np.ndarray) -> None:
+    """One label per class: the outputs TF.js computes, less the background class."""
+    names = _labels(folder, found)
+    if names is None or output.ndim < 1:
+        return
+    if len(names) != output.shape[-1]:
+        background = " (with the background class)" if found["output"].get("background_class") else ""
+        report.problems.append(f"labels.txt names {len(names)} classes{background} but the model "
+                               f"outputs {output.shape[-1]} values")
 
 
 def _labels(folder: Path, found: dict[str, Any]) -> list[str] | None:
@@ -197,27 +194,15 @@ def _label(labels: list[str] | None, index: int) -> str:
     return labels[index].split(",")[0] if labels else str(index)
 
 
-def _held_out(model_id: str) -> tuple[np.ndarray, np.ndarray]:
-    """Held-out examples of a model trained here, as [N, 28, 28, 1] in 0..1, and labels."""
-    if model_id == "mnist-cnn":
-        from converters import datasets
-
-        test = datasets.mnist_split()[1]
-        return test.images[:1000, ..., None].astype(np.float32) / 255, test.labels[:1000]
-    from converters import datasets, train_quickdraw
-
-    _, (x, y) = train_quickdraw.split(datasets.load_quickdraw(train_quickdraw.CATEGORIES), seed=0)
-    return x, y
-
-
-def _check_trained(report: Report, found: dict[str, Any], folder: Path, backend: str) -> None:
+def _check_trained(report: Report, found: dict[str, Any], folder: Path, backend: str,
+                   source: sources.Source) -> None:
     """No original file survives training; the converted model must instead score on the
     held-out examples what the Keras model scored when it was trained."""
     expected = (found.get("training") or {}).get("test_accuracy")
-    if found["id"] not in ("mnist-cnn", "quickdraw-cnn") or expected is None:
-        report.say("  (a trained model without a known held-out set: checked its files and shape only)")
+    if expected is None:
+        report.say("  (a trained model without its training record: checked its files and shape only)")
         return
-    x, y = _held_out(found["id"])
+    x, y = source.held_out(found["source"], folder)
     step(f"{found['id']}: scoring {len(x)} held-out examples in TF.js")
     (probs,) = tfjs_node.run(folder, found["format"], [x], backend).runs[0].outputs
     accuracy = float((probs.argmax(axis=1) == y).mean())

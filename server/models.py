@@ -1,53 +1,25 @@
 """The installed model catalog, as the server sees it: one folder per model under models/.
 
 Each folder holds a manifest.json written by `python -m converters` (docs/MANIFEST.md).
-Folders without one (or with a broken one) are not served as models: a half-written
-install never shows up in the gallery.
+Reading and validating it, and the id rules, are server/manifest.py's, shared with the
+converters and the benchmark: folders without a valid manifest (a half-written install, a
+broken file, a name no id can have) are not served as models.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import re
-from pathlib import Path
+from server import manifest
 
-MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-
-log = logging.getLogger(__name__)
+# The names the handlers use (views.py, export.py, offline.py) for the shared rules.
+MODEL_ID = manifest.ID_PATTERN  # anchored: MODEL_ID.match(text) is a full match
+read_manifest = manifest.read
+installed_models = manifest.installed
 
 
-def read_manifest(folder: Path) -> dict | None:
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring model %s: unreadable manifest (%s)", folder.name, exc)
-        return None
-    if not isinstance(manifest, dict) or manifest.get("id") != folder.name:
-        log.warning("ignoring model %s: manifest id does not match its folder", folder.name)
-        return None
-    return manifest
-
-
-def installed_models(models_dir: Path) -> dict[str, dict]:
-    """id -> manifest for every complete model folder, sorted by id."""
-    if not models_dir.is_dir():
-        return {}
-    found = {}
-    for folder in sorted(models_dir.iterdir()):
-        if folder.is_dir() and MODEL_ID.match(folder.name):
-            manifest = read_manifest(folder)
-            if manifest is not None:
-                found[folder.name] = manifest
-    return found
-
-
-def summary(manifest: dict) -> dict:
+def summary(found: dict) -> dict:
     """What /api/models lists for one model: enough to choose it and to cache it."""
     keys = ("id", "title", "task", "format", "input", "output", "labels", "source",
             "licence", "quantization", "bytes", "weight_bytes", "sha256", "pose")
-    entry = {key: manifest.get(key) for key in keys if key in manifest}
-    entry["url"] = f"/models/{manifest['id']}/"
+    entry = {key: found.get(key) for key in keys if key in found}
+    entry["url"] = f"/models/{found['id']}/"
     return entry

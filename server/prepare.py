@@ -239,6 +239,13 @@ def crop_and_resize_image(image: Image.Image, mode: str, box, out_height: int, o
     return _bilinear(sampled, remap(rows, used_rows), remap(cols, used_cols))
 
 
+def normalise(pixels: np.ndarray, spec: dict) -> np.ndarray:
+    """0..255 pixel values -> the model's input values: rounded int32, or (pixel - mean) / std."""
+    if spec.get("dtype") == "int32":
+        return np.round(pixels).astype(np.int32)
+    return ((pixels - spec.get("mean", 0.0)) / spec.get("std", 1.0)).astype(np.float32)
+
+
 def prepare(data: bytes, spec: dict) -> Prepared:
     """Decode and preprocess; blocking (Pillow, numpy), so callers run it in an executor."""
     started = time.perf_counter()
@@ -251,9 +258,6 @@ def prepare(data: bytes, spec: dict) -> Prepared:
         resized = crop_and_resize_image(image, mode, box, out_height, out_width)
     except MemoryError:
         raise PrepareError(503, OUT_OF_MEMORY) from None
-    if spec.get("dtype") == "int32":
-        tensor = np.round(resized).astype(np.int32)
-    else:
-        tensor = ((resized - spec.get("mean", 0.0)) / spec.get("std", 1.0)).astype(np.float32)
+    tensor = normalise(resized, spec)
     done = time.perf_counter()
     return Prepared(tensor[None], (decoded - started) * 1000, (done - decoded) * 1000, source_size)

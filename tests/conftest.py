@@ -38,8 +38,8 @@ def trained_models(models_dir) -> Path:
     """The digit and sketch classifiers, trained for real (as `make run` does) once per run."""
     from converters import install
 
-    install.train_model("mnist", models_dir)
-    install.train_model("quickdraw", models_dir)
+    install.pull("mnist-cnn", models_dir)
+    install.pull("quickdraw-cnn", models_dir)
     return models_dir
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from converters import manifest
+from converters import staging
+from server import manifest
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 MOBILENET_GRAPH = SHARED / "testdata" / "mobilenet_v1_025_224_graph"
@@ -26,7 +27,7 @@ def install_shared_mobilenet(models_dir: Path) -> str:
         pytest.skip(f"{MOBILENET_GRAPH} is absent: the MobileNet test weights live in ../shared only")
     if (models_dir / MOBILENET_ID / "manifest.json").exists():
         return MOBILENET_ID
-    with manifest.staged_install(models_dir, MOBILENET_ID) as folder:
+    with staging.staged_install(models_dir, MOBILENET_ID) as folder:
         for item in MOBILENET_GRAPH.iterdir():
             shutil.copy(item, folder / item.name)
         labels = json.loads(IMAGENET_LABELS.read_text())

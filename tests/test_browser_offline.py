@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from skimage import data as photos
 
-from converters import manifest
+from server import manifest
 from server import Config
 from tests.browser import launch, record, wait_ready
 from tests.fake_camera import write_y4m

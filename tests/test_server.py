@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import socket
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -205,16 +208,115 @@ def test_demo_manifest_errors_are_clear(tmp_path):
         load_demo(tmp_path / "Bad-Name")
 
 
+def demos_opened_by_tests(test_file: Path) -> dict[str, set[str]]:
+    """test name -> the demos (/demos/<name>/) it navigates the browser to, read from its code.
+
+    A test opens a demo when a URL naming it reaches a `.goto(...)`: in the test itself, or
+    in a helper of the same file that the test calls (open_demo(browser, url), a page
+    object's .open()), the URL spelled out, held in a module constant (DEMO = "/demos/x/")
+    or returned by a helper (demo_url(server)). A path merely mentioned (a comment, a
+    `wait_for_url`, a list of names) does not count.
+    """
+    tree = ast.parse(test_file.read_text())
+    constants = {target.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+                 for target in node.targets if isinstance(target, ast.Name)}
+    functions: dict[str, list[ast.FunctionDef]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            functions.setdefault(node.name, []).append(node)
+
+    def callee(call: ast.Call) -> str | None:
+        return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+
+    def text(expr: ast.AST, seen: frozenset = frozenset()) -> str:
+        parts = []
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                parts.append(node.value)
+            elif isinstance(node, ast.Name) and node.id in constants and node.id not in seen:
+                parts.append(text(constants[node.id], seen | {node.id}))
+            elif isinstance(node, ast.Call) and callee(node) in functions and callee(node) not in seen:
+                for helper in functions[callee(node)]:
+                    parts += [text(r.value, seen | {callee(node)}) for r in ast.walk(helper)
+                              if isinstance(r, ast.Return) and r.value is not None]
+        return " ".join(parts)
+
+    def navigates(name: str, seen: frozenset) -> bool:
+        return any(callee(call) == "goto" or (callee(call) in functions and callee(call) not in seen
+                                               and navigates(callee(call), seen | {callee(call)}))
+                   for helper in functions[name] for call in ast.walk(helper) if isinstance(call, ast.Call))
+
+    def opened(function: ast.FunctionDef, seen: frozenset) -> set[str]:
+        found = set()
+        for call in (n for n in ast.walk(function) if isinstance(n, ast.Call)):
+            name = callee(call)
+            if name == "goto" or (name in functions and name not in seen and navigates(name, seen | {name})):
+                arguments = " ".join(text(a) for a in [*call.args, *(k.value for k in call.keywords)])
+                found |= set(re.findall(r"/demos/([a-z0-9_]+)/", arguments))
+            if name in functions and name not in seen:
+                for helper in functions[name]:
+                    found |= opened(helper, seen | {name})
+        return found
+
+    return {name: opened(node, frozenset({name})) for name, nodes in functions.items()
+            if name.startswith("test_") for node in nodes}
+
+
 def test_every_demo_has_a_manifest_a_lesson_a_picture_and_a_browser_test():
     demos = discover_demos(REPO / "demos")
     assert demos, "no demos found"
-    browser_tests = " ".join(p.read_text() for p in (REPO / "tests").glob("test_browser_*.py"))
+    opened = set().union(*(demos for path in (REPO / "tests").glob("test_browser_*.py")
+                           for demos in demos_opened_by_tests(path).values()))
     for name, demo in demos.items():
         assert (demo.folder / "README.md").exists(), f"{name} has no README lesson"
         assert "window.__demo.result" in (demo.folder / "README.md").read_text(), f"{name}'s README does not document its result"
         assert (demo.folder / demo.thumbnail).exists(), f"{name} has no picture"
         assert (demo.folder / "main.js").exists(), f"{name} has no main.js"
-        assert f"/demos/{name}/" in browser_tests, f"{name} has no browser test"
+        assert name in opened, f"no browser test opens {name} (/demos/{name}/)"
+
+
+def test_the_browser_test_check_sees_only_real_navigation(tmp_path):
+    sample = tmp_path / "test_browser_sample.py"
+    sample.write_text(textwrap.dedent('''
+        DEMO = "/demos/constant/"
+
+        def open_demo(page, url):
+            page.goto(url)
+
+        def url_of(server):
+            return f"{server.url}/demos/returned/?backend=wasm"
+
+        class DemoPage:
+            def open(self, query):
+                self.page.goto(f"{self.url}{DEMO}?{query}")
+
+        def test_direct(page, server):
+            page.goto(server.url + "/demos/direct/")
+
+        def test_helpers(page, server, demo_page):
+            open_demo(page, url_of(server))
+            demo_page(page).open("model=x")
+
+        def looks_at(url):
+            return url.endswith("/")
+
+        def test_mentions_only(page, server):
+            # /demos/comment/ is only a comment here
+            page.wait_for_url("**/demos/waited/")
+            names = ["/demos/listed/"]
+            looks_at("/demos/not_opened/")
+    '''))
+    assert demos_opened_by_tests(sample) == {"test_direct": {"direct"}, "test_helpers": {"returned", "constant"},
+                                             "test_mentions_only": set()}
+
+
+def test_every_model_a_demo_names_can_be_pulled():
+    """The gallery shows `python -m converters pull <id>` for each missing model a demo lists."""
+    from converters import catalog
+
+    for name, demo in discover_demos(REPO / "demos").items():
+        for model_id in demo.models:
+            assert catalog.get(model_id) is not None, f"{name} lists {model_id}, which `pull` does not know"
 
 
 def test_cli_defaults_to_loopback():

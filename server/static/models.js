@@ -13,7 +13,7 @@ export async function listModels(task) {
 export async function fetchManifest(id) {
   const response = await fetch(`/models/${encodeURIComponent(id)}/manifest.json`);
   if (response.status === 404) {
-    throw new Error(`The model "${id}" is not installed. Install it with: python -m converters pull ${id}`);
+    throw new Error(`The model "${id}" is not installed. Install it with: python -m converters pull ${id} (python -m converters list shows every model that can be installed).`);
   }
   if (!response.ok) throw new Error(`Could not read the manifest of "${id}" (HTTP ${response.status}).`);
   return response.json();

