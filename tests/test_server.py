@@ -213,7 +213,7 @@ def demos_opened_by_tests(test_file: Path) -> dict[str, set[str]]:
 
     A test opens a demo when a URL naming it reaches a `.goto(...)`: in the test itself, or
     in a helper of the same file that the test calls (open_demo(browser, url), a page
-    object's .open()), the URL spelled out, held in a module constant (DEMO = "/demos/x/")
+    object's .open()) or a fixture of the same file that it requests, the URL spelled out, held in a module constant (DEMO = "/demos/x/")
     or returned by a helper (demo_url(server)). A path merely mentioned (a comment, a
     `wait_for_url`, a list of names) does not count.
     """
@@ -248,6 +248,10 @@ def demos_opened_by_tests(test_file: Path) -> dict[str, set[str]]:
 
     def opened(function: ast.FunctionDef, seen: frozenset) -> set[str]:
         found = set()
+        # A fixture of the same file that the test requests by name runs before it.
+        for fixture in (a.arg for a in function.args.args if a.arg in functions and a.arg not in seen):
+            for helper in functions[fixture]:
+                found |= opened(helper, seen | {fixture})
         for call in (n for n in ast.walk(function) if isinstance(n, ast.Call)):
             name = callee(call)
             if name == "goto" or (name in functions and name not in seen and navigates(name, seen | {name})):
