@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from converters import datasets
+from converters import datasets, manifest, tfjs_node, verify
+from converters.train_mnist import top_k_accuracy
 from converters.train_quickdraw import center
 from tests.browser import wait_ready
 
@@ -135,3 +136,17 @@ def test_the_page_draws_strokes_as_the_training_data_was_drawn(page, live_server
         # position and scale): the page lost nothing on the way but sub-pixel detail.
         ours = center(datasets.render_strokes(datasets.simplify_strokes(SKETCHES[name]))[None])[0]
         assert np.abs(seen - ours).mean() < 0.03, name
+
+
+def test_manifest_held_out_figures_are_what_tfjs_computes(trained_models):
+    """The top-1 and top-5 the page shows (manifest "training", measured in Keras) are what
+    TF.js itself gets on the same 2,000 held-out drawings; `verify` agrees."""
+    folder = trained_models / "quickdraw-cnn"
+    training = manifest.read(folder)["training"]
+    x, y = verify._held_out("quickdraw-cnn")
+    assert len(y) == training["test_examples"] == 2000
+    (probabilities,) = tfjs_node.run(folder, "layers", [x]).runs[0].outputs
+    # Float32 kernels in another order may tip a drawing whose top two scores tie: one in 2,000.
+    assert abs(top_k_accuracy(probabilities, y, 1) - training["test_accuracy"]) <= 0.0011
+    assert abs(top_k_accuracy(probabilities, y, 5) - training["test_top5"]) <= 0.0011
+    assert verify.verify(trained_models, "quickdraw-cnn").ok

@@ -19,7 +19,7 @@ import pytest
 from converters import datasets, manifest, tfjs_node
 from converters.augment import SKETCH_AUGMENT, augment_sketches, dilate
 from converters.console import ConverterError
-from converters.train_mnist import augment, install_mnist, train_mnist
+from converters.train_mnist import augment, install_mnist, top_k_accuracy, train_mnist
 from converters.train_quickdraw import CATEGORIES, center, split, train_quickdraw
 
 # tensorflowjs saves through HDF5 on the way; tf_keras calls that legacy.
@@ -238,6 +238,19 @@ def test_quickdraw_learns(quickdraw):
     assert result.test_accuracy > 0.4  # chance: 0.1 (a full run: see train_quickdraw.py)
     assert result.test_top5 >= result.test_accuracy
     assert result.extra["test_accuracy_thick_strokes"] > 0.3
+
+
+@pytest.mark.slow
+def test_quickdraw_held_out_figures_are_what_tfjs_computes(quickdraw):
+    """The manifest's top-1/top-5 (Keras at training time) are what TF.js gets on the same
+    held-out drawings: the mirror view inside the model converts as trained."""
+    result, folder = quickdraw
+    training = json.loads((folder / "manifest.json").read_text())["training"]
+    _, (x, y) = split(datasets.load_quickdraw(CATEGORIES[:10]), seed=0)
+    (probabilities,) = tfjs_node.run(folder, "layers", [x]).runs[0].outputs
+    assert abs(top_k_accuracy(probabilities, y, 1) - training["test_accuracy"]) <= 0.0051  # 1 of 200
+    assert abs(top_k_accuracy(probabilities, y, 5) - training["test_top5"]) <= 0.0051
+    assert {"test_accuracy_single_view", "test_top5_single_view"} <= set(training)
 
 
 @pytest.mark.slow
