@@ -33,8 +33,9 @@ INK = "white on black: ink = 255 -> 1.0, background = 0 -> 0.0"
 MNIST_FRAMING = ("scale the digit's bounding box to fit 20x20 pixels, then centre it by its "
                  "centre of mass in the 28x28 frame (as MNIST)")
 # train_quickdraw.py centres each drawing's ink box (Quick Draw aligns it top-left).
-QUICKDRAW_FRAMING = ("crop to the ink's bounding box, pad it to a square around its centre, scale "
-                     "that square to 28x28 (the drawing's longer side fills the frame)")
+QUICKDRAW_FRAMING = ("draw the strokes as Quick Draw did (datasets.render_strokes): their longer side "
+                     "scaled to fill 28x28, 1-pixel anti-aliased lines; then move the ink's bounding "
+                     "box to the middle by whole pixels")
 QUICKDRAW_CLASSES = 100  # len(train_quickdraw.CATEGORIES); install checks labels against the model
 
 

