@@ -17,7 +17,7 @@ from PIL import Image
 
 from server.prepare import crop_and_resize, crop_box, normalise
 
-PHOTOS = ("chelsea", "coffee", "astronaut")  # cat, espresso cup, person (scikit-image)
+PHOTOS = ("chelsea", "coffee", "astronaut", "rocket")  # cat, espresso cup, person, nobody (scikit-image)
 
 
 def photos() -> dict[str, np.ndarray]:
@@ -26,20 +26,26 @@ def photos() -> dict[str, np.ndarray]:
     return {name: getattr(data, name)() for name in PHOTOS}
 
 
+def channels_first(spec: dict[str, Any]) -> bool:
+    """Some models (NanoDet) take [1, channels, height, width]: the manifest's layout "NCHW"."""
+    return spec.get("layout") == "NCHW"
+
+
 def input_size(spec: dict[str, Any], default: int) -> tuple[int, int]:
     """(height, width) to feed; free dimensions (-1) take `default`."""
-    height, width = spec["shape"][1:3]
+    height, width = spec["shape"][2:4] if channels_first(spec) else spec["shape"][1:3]
     return (height if height > 0 else default), (width if width > 0 else default)
 
 
 def prepare(image: np.ndarray, spec: dict[str, Any], size: tuple[int, int]) -> np.ndarray:
-    """An HxWx3 uint8 photo -> [1, height, width, channels] as the model's input."""
+    """An HxWx3 uint8 photo -> [1, height, width, channels] (or NCHW) as the model's input."""
     height, width = size
     channels = 1 if spec.get("channels") == "L" else 3
     picture = Image.fromarray(np.asarray(image, dtype=np.uint8)).convert("L" if channels == 1 else "RGB")
     pixels = np.asarray(picture).reshape(picture.height, picture.width, channels)
     box = crop_box(picture.width, picture.height, spec)
-    return normalise(crop_and_resize(pixels, box, height, width), spec)[None]
+    tensor = normalise(crop_and_resize(pixels, box, height, width), spec)
+    return (tensor.transpose(2, 0, 1) if channels_first(spec) else tensor)[None]
 
 
 def random_input(spec: dict[str, Any], size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:

@@ -33,6 +33,14 @@ RANDOM_INPUTS = 2
 # numbers" for float32 weights (float32 kernels in a different order: ~1e-6 typical).
 FLOAT32_TOLERANCE = 1e-3
 KEYPOINT_THRESHOLD = 0.3  # pose-detection's default score threshold for drawing a keypoint
+# pose-detection's BlazePose keypoint names, in the model's order.
+BLAZEPOSE_KEYPOINTS = [
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
+    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
+    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip",
+    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
+    "left_foot_index", "right_foot_index"]
 MOVENET_KEYPOINTS = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
                      "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
                      "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
@@ -95,10 +103,12 @@ def verify(models_dir: Path, model_id: str, backend: str = "wasm") -> Report:
     runs = dict(zip(named, result.runs))
 
     # The first output in TF.js order is what a demo reads; the manifest describes it.
-    _check_shape(report, found, runs["astronaut"].outputs[0])
+    _check_shape(report, found, runs["astronaut"].outputs)
     _check_labels(report, found, folder, runs["astronaut"].outputs[0])
     if source.held_out is not None:
         _check_trained(report, found, folder, backend, source)
+    elif original is None and found["task"] in PHOTO_CHECKS:
+        PHOTO_CHECKS[found["task"]](report, found, runs)
     elif original is None:
         _check_pose(report, found, runs["astronaut"].outputs)
     else:
@@ -120,11 +130,15 @@ def _in_key_order(folder: Path, run: tfjs_node.Run) -> list[np.ndarray]:
     return [array for _, array in pairs]
 
 
-def _check_shape(report: Report, found: dict[str, Any], output: np.ndarray) -> None:
+def _check_shape(report: Report, found: dict[str, Any], outputs: list[np.ndarray]) -> None:
+    """The output the manifest describes is there (for a model with several outputs, such as
+    BlazePose's landmarks, world points, mask and flag, it is one of them)."""
     expected = found["output"].get("shape") or []
-    actual = list(output.shape)
-    fits = len(expected) == len(actual) and all(e in (-1, a) for e, a in zip(expected, actual))
-    if not fits:
+
+    def fits(output):
+        return len(expected) == len(output.shape) and all(e in (-1, a) for e, a in zip(expected, output.shape))
+    if not any(fits(o) for o in outputs):
+        actual = ", ".join(str(list(o.shape)) for o in outputs)
         report.problems.append(f"output shape {actual} does not match the manifest's {expected}")
 
 
@@ -236,17 +250,81 @@ def _check_pose(report: Report, found: dict[str, Any], outputs: list[np.ndarray]
         cells = heatmap.reshape(-1, 17).argmax(axis=0)
         ys = (cells // heatmap.shape[1] + 0.5) / heatmap.shape[0]
         xs = (cells % heatmap.shape[1] + 0.5) / heatmap.shape[1]
+    elif family == "blazepose":
+        # The landmark model on the whole photo (the demo crops around the person first):
+        # [1, 195] = 39 points x (x, y, z, visibility, presence) in input pixels; 33 are keypoints.
+        size = found["input"]["shape"][1]
+        points = next(o for o in outputs if o.shape[-1] == 195).reshape(39, 5)[:33]
+        xs, ys, scores = points[:, 0] / size, points[:, 1] / size, 1 / (1 + np.exp(-points[:, 3]))
     else:
         report.problems.append(f"no sanity check for pose family {family!r}")
         return
+    names = BLAZEPOSE_KEYPOINTS if family == "blazepose" else MOVENET_KEYPOINTS
     report.keypoints = {name: {"x": float(x), "y": float(y), "score": float(s)}
-                        for name, y, x, s in zip(MOVENET_KEYPOINTS, ys, xs, scores)}
+                        for name, y, x, s in zip(names, ys, xs, scores)}
     confident = [n for n, k in report.keypoints.items() if k["score"] > KEYPOINT_THRESHOLD]
     nose = report.keypoints["nose"]
-    report.say(f"  astronaut: {len(confident)}/17 keypoints above {KEYPOINT_THRESHOLD} ({', '.join(confident)})")
+    report.say(f"  astronaut: {len(confident)}/{len(names)} keypoints above {KEYPOINT_THRESHOLD} ({', '.join(confident)})")
     report.say(f"  nose at x={nose['x']:.2f} y={nose['y']:.2f} score {nose['score']:.2f}")
     # Unseen joints (legs, here) may be guessed outside the frame; seen ones may not.
     if any(not (0 <= k[axis] <= 1) for n in confident for k in [report.keypoints[n]] for axis in "xy"):
         report.problems.append("confident keypoints outside the image")
     if len(confident) < 5 or nose["score"] < KEYPOINT_THRESHOLD or nose["y"] > 0.5:
         report.problems.append("implausible pose for the astronaut photo")
+
+
+# Models with no TensorFlow original to compare with (shipped as TF.js): what they answer on
+# real photos must make sense. The astronaut is one person from the waist up, in the middle;
+# the rocket photo has nobody in it.
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def _expect(report: Report, ok: bool, said: str, problem: str) -> None:
+    report.say(f"  {said}")
+    if not ok:
+        report.problems.append(problem)
+
+
+def _check_segmentation(report: Report, found: dict[str, Any], runs: dict) -> None:
+    """The mask covers the middle of the astronaut (her face and chest) and not the rocket photo."""
+    def mask(name):
+        return next(o for o in runs[name].outputs if o.ndim == 4)[0, ..., 0]
+    person = mask("astronaut")
+    height, width = person.shape
+    middle = person[height // 8: height // 2, 3 * width // 8: 5 * width // 8].mean()
+    nobody = mask("rocket").mean()
+    _expect(report, middle > 0.6 and nobody < 0.1,
+            f"mask: astronaut's face and chest {middle:.2f}, the rocket photo (nobody) {nobody:.2f} on average",
+            f"the mask does not find the astronaut ({middle:.2f}) or finds a person in the rocket photo ({nobody:.2f})")
+
+
+def _check_detection(report: Report, found: dict[str, Any], runs: dict) -> None:
+    """The best "person" score on the astronaut is high; no class scores high on the rocket photo."""
+    classes = found["detection"]["classes"]
+
+    def scores(name):  # every cell of every stride: [cells, classes], sigmoid already applied
+        return np.concatenate([o.reshape(-1, classes) for o in runs[name].outputs if o.shape[-1] == classes])
+    person = scores("astronaut")[:, 0].max()
+    ghost = scores("rocket").max()
+    _expect(report, person > 0.5 and ghost < 0.5,
+            f"best person score on the astronaut {person:.2f}, best score of any class on the rocket photo {ghost:.2f}",
+            f"no confident person on the astronaut ({person:.2f}) or a ghost on the rocket photo ({ghost:.2f})")
+
+
+def _check_person_detector(report: Report, found: dict[str, Any], runs: dict) -> None:
+    """BlazePose's first stage: some anchor is sure there is a person in the astronaut photo."""
+    def best(name):  # [1, anchors, 13]: the score logit, then the box and four keypoints
+        out = next(o for o in runs[name].outputs if o.ndim == 3)
+        return float(_sigmoid(out[0, :, 0].max()))
+    person, nobody = best("astronaut"), best("rocket")
+    _expect(report, person > 0.5 and nobody < person,
+            f"best person score: astronaut {person:.2f}, rocket photo {nobody:.2f}",
+            f"the detector is not sure of the astronaut ({person:.2f}, rocket photo {nobody:.2f})")
+
+
+PHOTO_CHECKS = {
+    "person-segmentation": _check_segmentation,
+    "object-detection": _check_detection,
+    "pose-detector": _check_person_detector,
+}

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:You are saving your model as an 
 TESTDATA = REPO.parent / "shared" / "testdata"
 MOBILENET_WEIGHTS = TESTDATA / "mobilenet_v1_025_224_keras_weights"
 CAT_CLASSES = range(281, 286)  # tabby, tiger cat, Persian, Siamese, Egyptian cat
-POSE_IDS = ["movenet-lightning", "movenet-thunder", "movenet-multipose", "posenet"]
+POSE_IDS = ["movenet-lightning", "movenet-thunder", "movenet-multipose", "posenet", "blazepose-lite", "blazepose-full"]
 
 
 def is_cat(label: str) -> bool:
@@ -185,7 +185,33 @@ def test_pose_models_find_the_astronaut_in_tfjs(defaults_dir, model_id):
     nose = report.keypoints["nose"]
     assert nose["score"] > 0.3 and 0.3 < nose["x"] < 0.6 and nose["y"] < 0.4
     found = manifest.read(defaults_dir / model_id)
-    assert found["pose"]["family"] in ("movenet", "posenet") and found["source"]["kind"] == "npm"
+    assert found["pose"]["family"] in ("movenet", "posenet", "blazepose") and found["source"]["kind"] == "npm"
+
+
+@pytest.mark.parametrize("model_id", ["selfie", "nanodet", "blazepose-detector"])
+def test_models_without_an_original_make_sense_on_real_photos(defaults_dir, model_id):
+    """No TensorFlow original to compare with: verify judges their answers on the photos."""
+    report = verify.verify(defaults_dir, model_id)
+    assert report.ok, report.lines
+    assert any("astronaut" in line and "rocket" in line for line in report.lines), report.lines
+
+
+def test_the_photo_checks_can_fail():
+    """A detector that sees a person everywhere, or a mask that is empty, is reported."""
+    class Run:
+        def __init__(self, *outputs):
+            self.outputs = list(outputs)
+
+    manifest_ = {"detection": {"classes": 80}}
+    sure = np.zeros((1, 100, 80), np.float32)
+    sure[0, 3, 0] = 0.9
+    report = verify.Report("ghosts")
+    verify.PHOTO_CHECKS["object-detection"](report, manifest_, {"astronaut": Run(sure), "rocket": Run(sure)})
+    assert report.problems and "ghost" in report.problems[0]
+    empty = np.zeros((1, 64, 64, 1), np.float32)
+    report = verify.Report("blind")
+    verify.PHOTO_CHECKS["person-segmentation"](report, {}, {"astronaut": Run(empty), "rocket": Run(empty)})
+    assert report.problems and "does not find the astronaut" in report.problems[0]
 
 
 # ----------------------------------------------------------------------------- in Chromium
