@@ -204,15 +204,16 @@ def _face_hand_model(id_, title, task, *, input_, outputs, pipeline, approx_byte
     )
 
 
-# MediaPipe's face and hand models take RGB in [0, 1] (the libraries divide by 255).
+# MediaPipe's landmark models take RGB in [0, 1]; BlazeFace takes [-1, 1] (as the libraries feed them).
 _UNIT = {"mean": 0.0, "std": 255.0, "crop": "none"}
+_SIGNED = {"mean": 127.5, "std": 127.5, "crop": "none"}
 
 FACES_AND_HANDS = [
     # BlazeFace short range: 128x128, 896 anchors (strides 8, 16, 16, 16: 16x16x2 + 8x8x6), each
     # answering 16 numbers (box centre and size, six keypoints: eyes, nose, mouth, ears) + 1 score.
     _face_hand_model(
         "facemesh-detection-short", "BlazeFace short range (face detector for the face mesh)",
-        "face-detection", input_=image_input([-1, 128, 128, 3], **_UNIT),
+        "face-detection", input_=image_input([-1, 128, 128, 3], **_SIGNED),
         outputs={"Identity:0": [-1, 896, 17]},
         pipeline={"family": "mediapipe-face-mesh", "stage": "detector", "library_model_type": "short",
                   "anchors": {"count": 896, "input_size": [128, 128], "strides": [8, 16, 16, 16],
@@ -223,7 +224,7 @@ FACES_AND_HANDS = [
     # always builds the short-range detector, so the demo does not use this one.
     _face_hand_model(
         "facemesh-detection-full", "BlazeFace full range (face detector, faces far from the camera)",
-        "face-detection", input_=image_input([-1, 192, 192, 3], **_UNIT),
+        "face-detection", input_=image_input([-1, 192, 192, 3], **_SIGNED),
         outputs={"Identity:0": [-1, 2304, 17], "Identity_1:0": [-1, 2304, 17]},
         pipeline={"family": "mediapipe-face-mesh", "stage": "detector", "library_model_type": "full",
                   "anchors": {"count": 2304, "input_size": [192, 192], "strides": [4],
@@ -281,10 +282,14 @@ FACES_AND_HANDS = [
     _face_hand_model(
         "handtrack", "Handtrack SSD (hand and face boxes)", "hand-detection",
         input_=image_input([1, 320, 320, 3], mean=0.0, std=1.0, dtype="int32", crop="none"),
-        outputs={"boxes": "Identity_1:0", "scores": "Identity_4:0", "classes": "Identity_2:0",
-                 "count": "Identity_5:0"},
+        # Its own post-processing (NMS in a while loop) answers near-zero scores in TF.js, so
+        # the demo reads the decoded boxes and per-class sigmoid scores of all 12804 anchors
+        # from inside the graph, before that step, and runs tf.image.nonMaxSuppression itself.
+        outputs={"boxes": "StatefulPartitionedCall/Postprocessor/Squeeze",
+                 "scores": "StatefulPartitionedCall/Postprocessor/convert_scores"},
         pipeline={"family": "ssd-boxes", "stage": "detector", "input_size": [320, 320],
-                  "input_dtype": "int32",
+                  "input_dtype": "int32", "anchors": 12804, "box_order": "ymin xmin ymax xmax",
+                  # score column 0 is the background; column i is classes[i - 1]
                   "classes": ["open", "closed", "pinch", "point", "face", "pointtip", "pinchtip"],
                   "hand_classes": ["open", "closed", "pinch", "point"]},
         licence="MIT (package); MIT (victordibia/handtracking, named in the model's generatedBy)",
@@ -294,7 +299,8 @@ FACES_AND_HANDS = [
     # 192x192 one with 2016 anchors, so it cannot use this file (the README explains).
     _face_hand_model(
         "handdetect", "MediaPipe palm detector, 256x256 (older)", "hand-detection",
-        input_=image_input([1, 256, 256, 3], **_UNIT), outputs={"Identity:0": [1, 2944, 19]},
+        # [-1, 1] as @tensorflow-models/handpose 0.0.x fed it (not run by any demo here).
+        input_=image_input([1, 256, 256, 3], **_SIGNED), outputs={"Identity:0": [1, 2944, 19]},
         pipeline={"family": "mediapipe-palm", "stage": "detector",
                   "anchors": {"count": 2944, "input_size": [256, 256], "strides": [8, 16, 32, 32, 32],
                               "per_cell": [2, 2, 2, 2, 2], "offset": 0.5},

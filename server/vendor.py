@@ -14,17 +14,15 @@ VENDOR_PACKAGES: dict[str, str] = {
     "tfjs-backend-webgpu": "@tensorflow/tfjs-backend-webgpu",
     "pose-detection": "@tensorflow-models/pose-detection",
     "face-landmarks-detection": "@tensorflow-models/face-landmarks-detection",
-    "face-detection": "@tensorflow-models/face-detection",
 }
 
 # Scripts a demo can ask for in its demo.toml (`scripts = ["pose-detection"]`), as URLs.
 OPTIONAL_SCRIPTS: dict[str, str] = {
     "pose-detection": "/vendor/pose-detection/pose-detection.min.js",
-    # Global `faceLandmarksDetection`. Its UMD build carries the face detector code of
-    # @tensorflow-models/face-detection (its peer dependency) inside, so the face demo loads this
-    # one script; face-detection is served for pages that want the detector alone.
+    # Global `faceLandmarksDetection`. Its UMD build carries the BlazeFace decoder of its peer
+    # dependency @tensorflow-models/face-detection inside (package.json pins that one for npm),
+    # so this one script is all the face demo loads.
     "face-landmarks-detection": "/vendor/face-landmarks-detection/face-landmarks-detection.min.js",
-    "face-detection": "/vendor/face-detection/face-detection.min.js",
 }
 
 # Every page loads TF.js and its wasm backend as plain scripts (globals `tf`, `tf.wasm`).
