@@ -233,7 +233,7 @@ def server_without(face_hand_models, tmp_path):
 @pytest.mark.parametrize(("demo", "keep", "missing"), [
     (FACES, "facemesh-attention", "facemesh-detection-short"),
     (HANDS, "handlandmark-full", "handtrack"),
-])
+], ids=["face_mesh", "hands"])
 def test_a_missing_detector_names_the_command_that_installs_it(cameras, demo_page, server_without, demo, keep, missing):
     server = server_without(keep)
     pg = demo_page(cameras["astronaut"], server.url).page

@@ -65,8 +65,8 @@ export function setModelInfo(text) {
 
 export function describeModel(landmarks, detector, loadMs, warmupMs) {
   const mb = (m) => (m.weight_bytes / 1e6).toFixed(1);
-  setModelInfo(`${landmarks.title} (${landmarks.pipeline.landmarks} points from a 192×192 crop, ${mb(landmarks)} MB), `
-    + `faces found by ${detector.title} (${detector.input.shape[2]}×${detector.input.shape[1]}, ${mb(detector)} MB). `
+  setModelInfo(`${landmarks.title}: a 192×192 crop per face, ${mb(landmarks)} MB; `
+    + `faces found by ${detector.title}: ${detector.input.shape[2]}×${detector.input.shape[1]}, ${mb(detector)} MB. `
     + `Loaded in ${loadMs.toFixed(0)} ms; first estimate (warm-up) ${warmupMs.toFixed(0)} ms.`);
 }
 

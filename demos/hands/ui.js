@@ -59,8 +59,8 @@ export function setModelInfo(text) {
 export function describeModel(landmarks, detector, loadMs, warmupMs) {
   const mb = (m) => (m.weight_bytes / 1e6).toFixed(1);
   const [h, w] = detector.pipeline.input_size;
-  setModelInfo(`${landmarks.title} (21 points from a 224×224 crop, ${mb(landmarks)} MB), `
-    + `hands found by ${detector.title} (${w}×${h}, ${mb(detector)} MB). `
+  setModelInfo(`${landmarks.title}: a 224×224 crop per hand, ${mb(landmarks)} MB; `
+    + `hands found by ${detector.title}: ${w}×${h}, ${mb(detector)} MB. `
     + `Loaded in ${loadMs.toFixed(0)} ms; first run of both (warm-up) ${warmupMs.toFixed(0)} ms.`);
 }
 
