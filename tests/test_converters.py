@@ -108,7 +108,9 @@ def test_catalog_entries_follow_the_manifest_schema():
             assert entry.pose["family"] in ("movenet", "posenet")
     defaults = {e.id for e in catalog.CATALOG.values() if e.default}
     assert defaults == {"efficientnet-lite0", "efficientnet-lite0-f16", "movenet-lightning",
-                        "movenet-thunder", "movenet-multipose", "posenet"}
+                        "movenet-thunder", "movenet-multipose", "posenet",
+                        "facemesh-detection-short", "facemesh-attention", "facemesh", "handtrack",
+                        "handlandmark-full", "handlandmark-lite"}
     hub = [e for e in catalog.CATALOG.values() if e.source["kind"] == "tfhub"]
     assert len(hub) == 5 and all(e.output["background_class"] for e in hub if e.labels)
 
