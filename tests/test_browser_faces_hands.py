@@ -213,6 +213,16 @@ def test_face_mesh_says_when_there_is_no_face_and_keeps_no_stale_drawing(cameras
     demo.rec.assert_clean(live_server.url)
 
 
+def test_face_mesh_second_visit_loads_both_models_from_the_browser_cache(cameras, demo_page, live_server):
+    demo = demo_page(cameras["astronaut"]).open(FACES, "model=facemesh")
+    demo.page.reload()
+    wait_ready(demo.page, timeout_ms=180_000)
+    demo.frames(2)
+    assert demo.state("timings")["loadSource"] == "cache"
+    assert len(demo.state("result")["faces"]) == 1
+    demo.rec.assert_clean(live_server.url)
+
+
 @pytest.fixture
 def server_without(face_hand_models, tmp_path):
     """A second server whose models folder holds only `keep`: a landmark model without its detector."""
