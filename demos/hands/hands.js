@@ -19,7 +19,7 @@ import { modelFromArtifacts } from '/static/models.js';
 
 const LANDMARK_SIZE = 224;
 // The detector's box holds the whole hand; the crop adds a margin so fingers that moved are not cut.
-const BOX_TO_CROP = 1.4;
+const BOX_TO_CROP = 2.0;
 // From landmarks, MediaPipe frames the palm and finger roots (wrist, thumb base, each finger's two
 // lowest joints), doubles that box and moves it a tenth towards the fingers.
 const PALM_POINTS = [0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18];

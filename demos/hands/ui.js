@@ -18,7 +18,9 @@ export function initialSettings() {
   return {
     model: params.get('model'),
     maxHands: params.get('maxHands') === '1' ? 1 : 2,
-    minDetectionScore: number('minDetection', 0.5), // the detector's box score
+    // Low on purpose: handtrack scores some real hands under 0.1 (README), and a box with no hand
+    // in it is dropped by the landmark model's presence score anyway.
+    minDetectionScore: number('minDetection', 0.1), // the detector's box score
     minPresence: number('minPresence', 0.5), // the landmark model's "a hand is in this crop"
     minGesture: number('minGesture', MIN_GESTURE_SCORE),
   };
