@@ -18,7 +18,8 @@
 import { modelFromArtifacts } from '/static/models.js';
 
 const LANDMARK_SIZE = 224;
-// The detector's box holds the whole hand; the crop adds a margin so fingers that moved are not cut.
+// The detector's box holds the whole hand, but the landmark model was trained on crops where the
+// hand fills about half: at 1.4 times the box a fist's points collapsed onto its knuckles (README).
 const BOX_TO_CROP = 2.0;
 // From landmarks, MediaPipe frames the palm and finger roots (wrist, thumb base, each finger's two
 // lowest joints), doubles that box and moves it a tenth towards the fingers.

@@ -126,7 +126,10 @@ function drawHand(ctx, hand, toView, label) {
   const top = corners.reduce((best, p) => (p.y < best.y ? p : best));
   ctx.font = '600 14px system-ui, sans-serif';
   ctx.fillStyle = color;
-  ctx.fillText(label, Math.max(4, top.x - 40), Math.max(14, top.y - 6));
+  // Above the region, kept on the canvas (a turned region's corner may lie outside it).
+  const labelWidth = ctx.measureText(label).width;
+  ctx.fillText(label, Math.min(Math.max(4, top.x - labelWidth / 2), ctx.canvas.clientWidth - labelWidth - 4),
+    Math.min(Math.max(16, top.y - 6), ctx.canvas.clientHeight - 4));
 }
 
 function render({ forceList = false } = {}) {
