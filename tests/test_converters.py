@@ -117,7 +117,9 @@ def test_catalog_entries_follow_the_manifest_schema():
     defaults = {e.id for e in catalog.CATALOG.values() if e.default}
     assert defaults == {"efficientnet-lite0", "efficientnet-lite0-f16", "movenet-lightning",
                         "movenet-thunder", "movenet-multipose", "posenet", "selfie", "nanodet",
-                        "blazepose-detector", "blazepose-lite", "blazepose-full", "mnist-cnn", "quickdraw-cnn"}
+                        "blazepose-detector", "blazepose-lite", "blazepose-full", "mnist-cnn", "quickdraw-cnn",
+                        "facemesh-detection-short", "facemesh-attention", "facemesh", "handtrack",
+                        "handlandmark-full", "handlandmark-lite"}
     # Licences checked and refused (catalog.py, "Bodies and objects"): never offered.
     assert not {"meet", "centernet", "rvm"} & set(catalog.CATALOG)
     hub = [e for e in catalog.CATALOG.values() if e.source["kind"] == "tfhub"]

@@ -48,6 +48,9 @@ def build(entry: Entry, folder: Path) -> None:
     if source["model"] == "posenet":
         step("posenet: freeing the input size and reordering outputs for pose-detection")
         model_json = fix_posenet(model_json)
+    if source["model"] == "facemesh-attention":
+        step("facemesh-attention: int32 MatMul -> float32 (TF.js's wasm backend multiplies floats only)")
+        model_json = fix_int_matmul(model_json)
     (folder / "model.json").write_text(json.dumps(model_json))
     shutil.copyfile(shard_path, folder / shard_path.name)
 
@@ -70,6 +73,35 @@ def fix_posenet(model_json: dict[str, Any]) -> dict[str, Any]:
     if sorted(by_kind) != sorted(POSENET_OUTPUT_ORDER):
         raise ConverterError(f"unexpected PoseNet outputs {sorted(by_kind)}")
     signature["outputs"] = dict(by_kind[kind] for kind in POSENET_OUTPUT_ORDER)
+    return model_json
+
+
+def fix_int_matmul(model_json: dict[str, Any]) -> dict[str, Any]:
+    """Every int32 MatMul becomes Cast -> float32 MatMul -> Cast back, under the same name.
+
+    The attention face mesh builds pixel indices for its spatial transformer with an int32
+    MatMul (a "repeat" written as x @ ones). TF.js's wasm backend has no int32 BatchMatMul and
+    fails on the first face ("BatchMatMul for non non-float32 tensors not yet supported"). The
+    indices are below 2**24, so float32 holds them exactly and the result is the same; nodes
+    that read the MatMul still find it under its old name.
+    """
+    nodes = model_json["modelTopology"]["node"]
+
+    def cast(name, source, src, dst):
+        return {"name": name, "op": "Cast", "input": [source],
+                "attr": {"SrcT": {"type": src}, "DstT": {"type": dst}, "Truncate": {"b": False}}}
+
+    rewritten = []
+    for node in nodes:
+        if node["op"] in ("MatMul", "BatchMatMul", "BatchMatMulV2") and node["attr"]["T"]["type"] == "DT_INT32":
+            name = node["name"]
+            floats = [cast(f"{name}/as_float_{i}", x, "DT_INT32", "DT_FLOAT") for i, x in enumerate(node["input"])]
+            matmul = {**node, "name": f"{name}/float", "input": [c["name"] for c in floats],
+                      "attr": {**node["attr"], "T": {"type": "DT_FLOAT"}}}
+            rewritten += [*floats, matmul, cast(name, matmul["name"], "DT_FLOAT", "DT_INT32")]
+        else:
+            rewritten.append(node)
+    model_json["modelTopology"]["node"] = rewritten
     return model_json
 
 
