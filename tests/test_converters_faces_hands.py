@@ -11,7 +11,9 @@ from matplotlib import cbook
 from PIL import Image
 from skimage import data as photos
 
-from converters import catalog, human_models, install, manifest, tfjs_node
+from converters import catalog, install, tfjs_node
+from converters.sources import npm as human_models
+from server import manifest
 
 IDS = [entry.id for entry in catalog.FACES_AND_HANDS]
 

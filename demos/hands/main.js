@@ -12,7 +12,7 @@ import { demo, showError } from '/static/demo_state.js';
 import { KEYPOINT_COLORS, prepareOverlay, viewTransform } from '/static/draw.js';
 import { FrameLoop, scaledFrame } from '/static/frame_loop.js';
 import { FrameSource } from '/static/frame_source.js';
-import { startInference } from '/static/inference.js';
+import { startLiveInference } from '/static/inference.js';
 import { ModelSwitcher, fillModelChoices } from '/static/model_choice.js';
 import { describeLoad, fetchArtifacts, fetchManifest } from '/static/models.js';
 import { params } from '/static/params.js';
@@ -196,27 +196,11 @@ async function useModel(id) {
 
 async function main() {
   const switcher = new ModelSwitcher({ select: $('model'), use: useModel, onError: showError });
-  inference = await startInference({
-    task: new URL('./hands.js', import.meta.url),
-    onLost: async (switched) => {
-      await loop.stop();
-      const { backend, note } = await switched;
-      stats.setBackend(backend, note);
-      await switcher.switchTo(switcher.current, { reload: true });
-    },
-  });
-  loop.depth = inference.where === 'worker' ? 2 : 1;
-  stats.setBackend(inference.backend, inference.note);
-  stats.setWhere(inference.where);
+  inference = await startLiveInference({ task: new URL('./hands.js', import.meta.url), loop, stats, switcher });
   const modelId = await fillModelChoices($('model'), { task: 'hand-landmarks', wanted: settings.model });
   ui.bindControls(settings, {
     settingsChanged: () => render({ forceList: true }),
-    pauseToggled: async (paused) => {
-      await loop.stop();
-      await source.setPaused(paused);
-      stats.reset();
-      if (state.loaded) loop.start();
-    },
+    pauseToggled: (paused) => loop.setPaused(paused).catch(showError),
   });
   new ResizeObserver(() => render({ forceList: true })).observe($('stage'));
   await source.start();

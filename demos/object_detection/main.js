@@ -10,7 +10,7 @@ import { demo, showError } from '/static/demo_state.js';
 import { prepareOverlay, viewTransform } from '/static/draw.js';
 import { FrameLoop } from '/static/frame_loop.js';
 import { FrameSource } from '/static/frame_source.js';
-import { startInference } from '/static/inference.js';
+import { startLiveInference } from '/static/inference.js';
 import { ModelSwitcher, fillModelChoices } from '/static/model_choice.js';
 import { describeLoad, fetchArtifacts, fetchManifest, loadLabels } from '/static/models.js';
 import { Stats } from '/static/stats.js';
@@ -135,12 +135,7 @@ async function useModel(id) {
     state.labels = labels;
     ui.bindControls(settings, labels, {
       settingsChanged: () => render({ forceCounts: true }),
-      pauseToggled: async (paused) => {
-        await loop.stop();
-        await source.setPaused(paused);
-        stats.reset();
-        if (state.manifest) loop.start();
-      },
+      pauseToggled: (paused) => loop.setPaused(paused).catch(showError),
     });
   }
   demo.model = id;
@@ -155,18 +150,7 @@ async function useModel(id) {
 
 async function main() {
   const switcher = new ModelSwitcher({ select: $('model'), use: useModel, onError: showError });
-  inference = await startInference({
-    task: new URL('./detect.js', import.meta.url),
-    onLost: async (switched) => {
-      await loop.stop();
-      const { backend, note } = await switched;
-      stats.setBackend(backend, note);
-      await switcher.switchTo(switcher.current, { reload: true });
-    },
-  });
-  loop.depth = inference.where === 'worker' ? 2 : 1;
-  stats.setBackend(inference.backend, inference.note);
-  stats.setWhere(inference.where);
+  inference = await startLiveInference({ task: new URL('./detect.js', import.meta.url), loop, stats, switcher });
   const modelId = await fillModelChoices($('model'), { task: 'object-detection', wanted: settings.model });
   new ResizeObserver(() => render({ forceCounts: true })).observe($('stage'));
   await source.start();
