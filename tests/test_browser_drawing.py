@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from converters import datasets, tfjs_node, verify
+from converters import datasets, sources, tfjs_node, verify
 from converters.train_mnist import top_k_accuracy
 from converters.train_quickdraw import center
 from server import manifest
@@ -144,7 +144,8 @@ def test_manifest_held_out_figures_are_what_tfjs_computes(trained_models):
     TF.js itself gets on the same 2,000 held-out drawings; `verify` agrees."""
     folder = trained_models / "quickdraw-cnn"
     training = manifest.read(folder)["training"]
-    x, y = verify._held_out("quickdraw-cnn")
+    found = manifest.read(folder)
+    x, y = sources.get("trained").held_out(found["source"], folder)
     assert len(y) == training["test_examples"] == 2000
     (probabilities,) = tfjs_node.run(folder, "layers", [x]).runs[0].outputs
     # Float32 kernels in another order may tip a drawing whose top two scores tie: one in 2,000.

@@ -41,6 +41,7 @@ TWO_PEOPLE = [
 # BlazePose's mask is cut from the crop around the person and lower-resolution than the
 # selfie model's: measured 0.8+ on the astronaut (the helmet she holds stays out of it).
 BLAZEPOSE_MIN_PERSON_IOU = 0.75
+BLAZEPOSE_MAX_BACKGROUND_SHARE = 0.06  # of the clear background marked as person: measured 0.03
 FACE_TOLERANCE_PX = 15  # the eyes are 54 px apart: a swapped or wandering eye fails
 SHOULDER_TOLERANCE_PX = 50  # the shoulders are 300 px apart
 
@@ -385,7 +386,7 @@ def test_blazepose_gives_33_keypoints_a_3d_view_and_a_mask_of_the_person(camera_
     """BlazePose Full on the astronaut: the face and shoulders where they were annotated, all 33
     keypoints in 3D (the view turns when dragged), and with the mask on, a person mask that
     covers the hand-drawn outline of her and not the background."""
-    from tests.test_browser_background_blur import MAX_BACKGROUND_SHARE, judged
+    from tests.test_browser_background_blur import judged
 
     demo = demo_page(camera_browsers["astronaut"]).open("model=blazepose-full&mirror=0&mask=1").frames(5)
     pg = demo.page
@@ -418,7 +419,7 @@ def test_blazepose_gives_33_keypoints_a_3d_view_and_a_mask_of_the_person(camera_
     person, background = judged()
     iou = (found & person).sum() / (found | person)[person | background].sum()
     assert iou >= BLAZEPOSE_MIN_PERSON_IOU, f"mask IoU with the hand-drawn outline {iou:.3f}"
-    assert found[background].mean() <= MAX_BACKGROUND_SHARE
+    assert found[background].mean() <= BLAZEPOSE_MAX_BACKGROUND_SHARE
     pg.get_by_test_id("show-mask").uncheck()
     assert demo.state("mask") is None
     demo.rec.assert_clean(live_server.url)
