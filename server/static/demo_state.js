@@ -4,7 +4,9 @@
 // output (its shape is documented in the demo's README); `error` is a readable message.
 // Live demos add: inference ("worker" | "main thread"), tensors (counted where the model
 // runs), inferMs (the model's own time, p50), timings {loadMs, loadSource, warmupMs} of the
-// model in use, and lastFrame {captureMs, inferMs, drawMs, latencyMs}.
+// model in use, lastFrame {arrived, done, captureMs, inferMs, drawMs, latencyMs} (arrived and
+// done are performance.now() times: the frame announced, its answer drawn), and frameLog, the
+// last 1,000 of those records (frame_loop.js), which the benchmark reads.
 export const demo = {
   ready: false,
   backend: null,
@@ -19,6 +21,7 @@ export const demo = {
   inferMs: null,
   timings: null,
   lastFrame: null,
+  frameLog: [],
 };
 window.__demo = demo;
 
