@@ -100,7 +100,7 @@ def visit(page, url: str, server: GalleryServer, timeout_ms: int) -> dict:
     mark = server.mark()
     page.goto(url)
     page.wait_for_function("() => window.__demo && (window.__demo.ready || window.__demo.error)", timeout=timeout_ms)
-    state = page.evaluate("""() => ({ready_ms: performance.now(), backend: window.__demo.backend,
+    state = page.evaluate("""() => ({ready_ms: window.__bench.readyAt ?? null, backend: window.__demo.backend,
                                       error: window.__demo.error, where: window.__demo.inference,
                                       timings: window.__demo.timings})""")
     page.wait_for_load_state("networkidle")
@@ -141,6 +141,8 @@ def loop_round(page, name: str, plan: Plan) -> dict:
     for stage in ("captureMs", "inferMs", "drawMs"):
         if frames and stage in frames[0]:
             out[stage] = [f[stage] for f in frames]
+    if frames and "frameId" in frames[0] and span > 0:  # the official loop's video counts what it shows
+        out["camera_fps"] = (frames[-1]["frameId"] - frames[0]["frameId"]) / span
     return out
 
 
@@ -161,6 +163,8 @@ def loop_summary(rounds: list[dict]) -> dict | None:
     for stage in ("captureMs", "inferMs", "drawMs"):
         if stage in rounds[0]:
             out[stage] = pct([v for r in rounds for v in r[stage]], 50)
+    if "camera_fps" in rounds[0]:
+        out["camera_fps"] = spread([r["camera_fps"] for r in rounds])
     return out
 
 

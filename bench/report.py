@@ -171,7 +171,7 @@ def markdown(results) -> str:
     out += ["", f"## Live loops: frames handled per second (camera: {results.get('camera_fps', '?')} fps)", "",
             "ours = the demo with inference in its worker; official = the library's own demo loop on the page's main thread "
             "(pose-detection live_video, @tensorflow-models/mobilenet classify); page = the demo with `?worker=0`.", "",
-            "| model | backend | ours fps | official fps | ours / official (rounds) | page fps | page / official | latency p50 / p95 ms: ours | official | page | long tasks (total ms): ours | official | page |",
+            "| model | backend | ours fps | official fps (camera fps seen) | ours / official (rounds) | page fps | page / official | latency p50 / p95 ms: ours | official | page | long tasks (total ms): ours | official | page |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results.get("rows", []):
         if r.get("error"):
@@ -179,7 +179,8 @@ def markdown(results) -> str:
             continue
         w, p = r.get("worker") or {}, r.get("page") or {}
         out.append(" | ".join([
-            f"| {r['model']}", r["backend"], _fps(w.get("ours")), _fps(w.get("official")),
+            f"| {r['model']}", r["backend"], _fps(w.get("ours")),
+            f"{_fps(w.get('official'))} ({_spread((w.get('official') or {}).get('camera_fps'), 1)})",
             f"{_spread(w['vs_official'], 2)}x" if w.get("vs_official") else "–",
             _fps(p.get("ours")), f"{_spread(p['vs_official'], 2)}x" if p.get("vs_official") else "–",
             _latency(w.get("ours")), _latency(w.get("official")), _latency(p.get("ours")),
