@@ -37,6 +37,8 @@ CAMERA_FPS = 60
 # The long run for a flat tensor count: the fastest model, in the worker, sampled as it goes.
 MEMORY_FRAMES, MEMORY_EVERY = 3000, 250
 QUICK_MEMORY_FRAMES, QUICK_MEMORY_EVERY = 60, 20
+# The pose families demos/posenet offers (its main.js `accept`) and the official loop knows.
+POSE_DEMO_FAMILIES = ("movenet", "posenet")
 # Real photos for the float16 check (they ship in the scikit-image wheel).
 PHOTOS = ["chelsea", "coffee", "astronaut", "rocket"]
 
@@ -76,8 +78,10 @@ def catalog(models_dir: Path) -> tuple[list[dict], list[dict]]:
                  "source": m.get("source"), "task": m.get("task")}
         if m.get("task") == "image-classification" and m.get("input", {}).get("channels", "RGB") == "RGB":
             measured.append({**entry, "kind": "classifier"})
-        elif m.get("task") == "pose-detection" and m.get("pose", {}).get("family") and pose_demo:
+        elif m.get("task") == "pose-detection" and m.get("pose", {}).get("family") in POSE_DEMO_FAMILIES and pose_demo:
             measured.append({**entry, "kind": "pose"})
+        elif m.get("task") == "pose-detection":
+            skipped.append({**entry, "why": f"the pose demo runs {' and '.join(POSE_DEMO_FAMILIES)} models only"})
         else:
             skipped.append({**entry, "why": "no camera demo runs this model in a frame loop"})
     return measured, skipped
