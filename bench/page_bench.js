@@ -81,20 +81,16 @@
     },
   };
 
-  // An official loop as their demos write it: `step(video)` estimates and draws one frame,
-  // then the next requestAnimationFrame runs the next step. On the page's main thread, on
-  // its own camera stream (the same fake camera, opened as their demos open it), in a small
-  // box in the corner: the video, and the canvas or list `step` draws into.
-  // A frame's latency is from its arrival (the requestVideoFrameCallback of the newest frame
-  // when the step starts) to the end of drawing, as our demo counts it; a step that finds no
-  // new frame is not a frame handled (its `frameId` repeats) and is not counted.
-  bench.officialLoop = async (step, output) => {
+  // The benchmark's own view of the camera, in a small box in the page's corner: the
+  // official loops read it, and it plays while the bare model runs, so that every loop and the
+  // bare model run while one 60 fps video plays on the page (the demo's, or this one).
+  bench.camera = async () => {
+    if (bench.cameraVideo) return bench.cameraVideo;
     const box = document.createElement('div');
     box.style.cssText = 'position:fixed;right:0;bottom:0;z-index:1000;display:flex;background:#000;color:#fff;font:12px sans-serif';
     const video = Object.assign(document.createElement('video'), { muted: true, playsInline: true });
     video.style.cssText = 'width:160px;height:120px';
-    output.style.width = '160px';
-    box.append(video, output);
+    box.append(video);
     document.body.append(box);
     video.srcObject = await navigator.mediaDevices.getUserMedia({
       audio: false, video: { width: { ideal: 640 }, height: { ideal: 480 } },
@@ -103,6 +99,33 @@
     // As live_video does: pose-detection sizes a video by its width and height attributes.
     video.width = video.videoWidth;
     video.height = video.videoHeight;
+    video.pause();
+    bench.cameraVideo = video;
+    return video;
+  };
+
+  // The bare model (bare_setup.js) for n runs, with the camera video playing meanwhile.
+  bench.bareRuns = async (n) => {
+    const video = await bench.camera();
+    await video.play();
+    try {
+      return await bench.bare(n);
+    } finally {
+      video.pause();
+    }
+  };
+
+  // An official loop as their demos write it: `step(video)` estimates and draws one frame,
+  // then the next requestAnimationFrame runs the next step. On the page's main thread, on
+  // its own camera stream (the same fake camera, opened as their demos open it), in a small
+  // box in the corner: the video, and the canvas or list `step` draws into.
+  // A frame's latency is from its arrival (the requestVideoFrameCallback of the newest frame
+  // when the step starts) to the end of drawing, as our demo counts it; a step that finds no
+  // new frame is not a frame handled (its `frameId` repeats) and is not counted.
+  bench.officialLoop = async (step, output) => {
+    const video = await bench.camera();
+    output.style.width = '160px';
+    video.parentElement.append(output);
     let arrival = { at: performance.now(), id: 0 };
     const onFrame = (now, meta) => {
       arrival = { at: performance.now(), id: meta.presentedFrames };
