@@ -19,6 +19,7 @@ from bench import machine, pages, report, serving
 from bench.pages import Plan
 from bench.servers import GalleryServer
 from server import manifest
+from server.testing import MOBILENET_GRAPH, install_shared_mobilenet, write_y4m
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -27,10 +28,17 @@ RESULTS = REPO / "bench" / "results"
 # software-rendered GPU backends and plain-JS cpu are 5-20x slower here, so they run the
 # smallest classifier and the smallest pose model only, with fewer frames.
 FULL = Plan()
-SLOW = Plan(load_reps=2, rounds=2, frames=20, bare=10, stages=10)
-SLOW_POSE = Plan(load_reps=2, rounds=2, frames=10, bare=5, stages=0)  # 0.5-0.8 s a frame
-QUICK = Plan(load_reps=1, rounds=1, frames=10, bare=5, stages=3, discard=2)
+SLOW = Plan(load_reps=1, rounds=2, page_rounds=0, seconds=2.0, min_frames=8, bare=5)
+SLOW_POSE = Plan(load_reps=1, rounds=2, page_rounds=0, seconds=2.0, min_frames=4, bare=3)  # 0.3-0.8 s a frame
+QUICK = Plan(load_reps=1, rounds=1, page_rounds=1, seconds=0.5, min_frames=10, bare=5)
 SLOW_BACKENDS = ["webgl", "cpu", "webgpu"]
+# The fake camera's frame rate: above what any demo handles here, so none waits for frames.
+CAMERA_FPS = 60
+# The long run for a flat tensor count: the fastest model, in the worker, sampled as it goes.
+MEMORY_FRAMES, MEMORY_EVERY = 3000, 250
+QUICK_MEMORY_FRAMES, QUICK_MEMORY_EVERY = 60, 20
+# The pose families demos/posenet offers (its main.js `accept`) and the official loop knows.
+POSE_DEMO_FAMILIES = ("movenet", "posenet")
 # Real photos for the float16 check (they ship in the scikit-image wheel).
 PHOTOS = ["chelsea", "coffee", "astronaut", "rocket"]
 
@@ -54,7 +62,6 @@ def link_models(models_dir: Path, root: Path) -> Path:
     folder.mkdir()
     for model_id in manifest.installed(models_dir):
         (folder / model_id).symlink_to((models_dir / model_id).resolve())
-    from tests.models_fixtures import MOBILENET_GRAPH, install_shared_mobilenet
     if MOBILENET_GRAPH.is_dir():
         install_shared_mobilenet(folder)
     return folder
@@ -69,8 +76,10 @@ def catalog(models_dir: Path) -> tuple[list[dict], list[dict]]:
                  "source": m.get("source"), "task": m.get("task")}
         if m.get("task") == "image-classification" and m.get("input", {}).get("channels", "RGB") == "RGB":
             measured.append({**entry, "kind": "classifier"})
-        elif m.get("task") == "pose-detection" and m.get("pose", {}).get("family") and pose_demo:
+        elif m.get("task") == "pose-detection" and m.get("pose", {}).get("family") in POSE_DEMO_FAMILIES and pose_demo:
             measured.append({**entry, "kind": "pose"})
+        elif m.get("task") == "pose-detection":
+            skipped.append({**entry, "why": f"the pose demo runs {' and '.join(POSE_DEMO_FAMILIES)} models only"})
         else:
             skipped.append({**entry, "why": "no camera demo runs this model in a frame loop"})
     return measured, skipped
@@ -112,8 +121,6 @@ def main(argv=None) -> int:
     from playwright.sync_api import sync_playwright
     from skimage import data as photos
 
-    from tests.fake_camera import write_y4m
-
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     results: dict = {"machine": machine.describe(), "quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -127,8 +134,9 @@ def main(argv=None) -> int:
             print("No models to measure: install some with `python -m converters defaults`.", file=sys.stderr)
             return 1
         results["skipped_models"] = skipped
-        cameras = {"classifier": write_y4m(photos.chelsea(), root / "chelsea.y4m"),
-                   "pose": write_y4m(photos.astronaut(), root / "astronaut.y4m")}
+        cameras = {"classifier": write_y4m(photos.chelsea(), root / "chelsea.y4m", fps=CAMERA_FPS),
+                   "pose": write_y4m(photos.astronaut(), root / "astronaut.y4m", fps=CAMERA_FPS)}
+        results["camera_fps"] = CAMERA_FPS
         with GalleryServer(models_dir) as server, sync_playwright() as playwright:
             browsers = {kind: pages.launch(playwright, path, webgpu="webgpu" in backends) for kind, path in cameras.items()}
             try:
@@ -144,9 +152,15 @@ def main(argv=None) -> int:
                     row["quantization"] = model["quantization"]
                     results["rows"].append(row)
                     print(f" {row['seconds']} s{' ERROR ' + row['error'] if row.get('error') else ''}", file=sys.stderr)
-                if not args.quick:
-                    classifiers = [m for m in models if m["kind"] == "classifier"]
-                    probe_model = min(classifiers, key=lambda m: m["weight_bytes"] or 0)["id"]
+                classifiers = [m for m in models if m["kind"] == "classifier"]
+                fastest = min(classifiers, key=lambda m: m["weight_bytes"] or 0)["id"] if classifiers else None
+                if fastest and "wasm" in backends:
+                    frames, every = (QUICK_MEMORY_FRAMES, QUICK_MEMORY_EVERY) if args.quick else (MEMORY_FRAMES, MEMORY_EVERY)
+                    print(f"  {fastest}: tensors over {frames} frames ...", end="", flush=True, file=sys.stderr)
+                    results["memory"] = pages.memory_run(browsers["classifier"], server, fastest, "wasm", frames, every)
+                    print("", file=sys.stderr)
+                if not args.quick and classifiers:
+                    probe_model = fastest
                     results["auto"] = {"model": probe_model, **pages.auto_backend(browsers["classifier"], server, probe_model)}
                     results["quantized"] = []
                     for f, q in quantized_pairs(models):

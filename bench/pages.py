@@ -3,32 +3,36 @@
 For each (model, backend) `measure` does, in order:
 
 1. `load_reps` times: a fresh browser context (empty HTTP cache, IndexedDB and service
-   worker) visits the demo page (cold), waits until the demo is ready, then visits it again
-   (warm: the model comes from IndexedDB, scripts from the HTTP cache). Each visit records
-   the model load time the demo reports, its warm-up time, the time to ready, and the bytes
-   the server sent (counted by the server itself, by kind of file).
-2. On the last warm page, `rounds` interleaved rounds of: `frames` frames of the demo's own
-   loop (timed by page_bench.js), `bare` runs of the bare model on the same input, and for
-   pose models `bare` estimates by pose-detection on its own, with the demo held meanwhile.
-3. For classifiers, a stage-by-stage profile of the demo's frame (capture+preprocess,
-   predict, softmax+top-k, draw).
+   worker) visits the demo page (cold) and waits until it is ready, then visits it again warm
+   (the model from IndexedDB, scripts from the HTTP cache) with inference in the worker and
+   with `?worker=0`, in turns. Each visit records the load and warm-up times the demo
+   publishes (window.__demo.timings), the time to ready, and the bytes the server sent
+   (counted by the server itself, by kind of file).
+2. On a warm page with the worker: `rounds` interleaved rounds of our demo's loop, the
+   official loop (pose-detection's live_video loop, or @tensorflow-models/mobilenet's
+   classify() loop) on the same page, model file and backend, and the bare model back to
+   back in a worker of its own. While one runs, the others are held (the demo by its own
+   Pause button). Each loop reports frames handled per second, every frame's latency
+   (arrival to drawn) and the main thread's long tasks.
+3. On a warm page with `?worker=0`: `page_rounds` rounds of our loop against the official one.
 """
 
 from __future__ import annotations
 
 import base64
-import re
 import statistics
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.servers import GalleryServer, Sent
-from tests.browser import BASE_ARGS, chromium_path
+from server.testing import BASE_ARGS, MOBILENET_ID, chromium_path, fit_to_frame
 
 HERE = Path(__file__).resolve().parent
 PAGE_BENCH_JS = HERE / "page_bench.js"
-SETUP = {"classifier": (HERE / "setup_classifier.js").read_text(), "pose": (HERE / "setup_pose.js").read_text()}
+OFFICIAL = {"pose": (HERE / "official_pose.js").read_text(), "mobilenet": (HERE / "official_mobilenet.js").read_text()}
+BARE_SETUP_JS = (HERE / "bare_setup.js").read_text()
 AGREEMENT_JS = (HERE / "agreement.js").read_text()
 DEMOS = {"classifier": "mobilenet_webcam", "pose": "posenet"}
 VIEWPORT = {"width": 1280, "height": 900}
@@ -36,12 +40,12 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 @dataclass(frozen=True)
 class Plan:
-    load_reps: int = 3
-    rounds: int = 4
-    frames: int = 50  # demo frames per round
-    bare: int = 25  # bare-model (and pose-detection) runs per round
-    stages: int = 30  # classifier stage profile iterations
-    discard: int = 5  # demo frames dropped before the first round
+    load_reps: int = 2  # fresh contexts: one cold visit, then warm ones (worker and page)
+    rounds: int = 3  # interleaved rounds of ours, official and bare, on the worker page
+    page_rounds: int = 1  # rounds of ours with ?worker=0 against official, on a page of its own
+    seconds: float = 2.0  # each loop runs at least this long per round...
+    min_frames: int = 20  # ...and handles at least this many frames
+    bare: int = 20  # bare-model runs per round
 
 
 def launch(playwright, camera_y4m: Path, webgpu: bool = False):
@@ -90,28 +94,25 @@ def tally(sent: list[Sent]) -> dict:
     return out
 
 
-LOAD_RE = re.compile(r"(?:Model from (?P<src>the server|the browser cache)|Loaded) in (?P<ms>\d+) ms")
-WARMUP_RE = re.compile(r"warm-up\)?:?\s*(?P<ms>\d+)\s*ms")
-
-
 def visit(page, url: str, server: GalleryServer, timeout_ms: int) -> dict:
+    """Open the demo and wait until it is ready; its load and warm-up times come from
+    window.__demo.timings, the time to ready from the page's clock (navigation start = 0)."""
     mark = server.mark()
     page.goto(url)
     page.wait_for_function("() => window.__demo && (window.__demo.ready || window.__demo.error)", timeout=timeout_ms)
-    ready_ms = page.evaluate("() => performance.now()")
-    state = page.evaluate("() => ({backend: window.__demo.backend, error: window.__demo.error})")
-    texts = page.evaluate("""() => [document.querySelector('[data-stat="note"]')?.textContent ?? '',
-                                    document.getElementById('model-info')?.textContent ?? ''].join('\\n')""")
+    state = page.evaluate("""() => ({ready_ms: window.__bench.readyAt ?? null, backend: window.__demo.backend,
+                                      error: window.__demo.error, where: window.__demo.inference,
+                                      timings: window.__demo.timings})""")
     page.wait_for_load_state("networkidle")
-    load = LOAD_RE.search(texts)
-    warmup = WARMUP_RE.search(texts)
+    timings = state["timings"] or {}
     return {
         "backend": state["backend"],
         "error": state["error"],
-        "ready_ms": ready_ms,
-        "load_ms": float(load["ms"]) if load else None,
-        "load_source": ({"the server": "network", "the browser cache": "cache"}.get(load["src"]) if load and load["src"] else None),
-        "warmup_ms": float(warmup["ms"]) if warmup else None,
+        "where": state["where"],
+        "ready_ms": state["ready_ms"],
+        "load_ms": timings.get("loadMs"),
+        "load_source": timings.get("loadSource"),
+        "warmup_ms": timings.get("warmupMs"),
         "sent": tally(server.since(mark)),
     }
 
@@ -126,32 +127,111 @@ def new_page(browser):
     return context, page, errors
 
 
+# --- one loop, many rounds -----------------------------------------------------------------
+
+def loop_round(page, name: str, plan: Plan) -> dict:
+    """One round of one loop (ours or official): frames handled per second, per-frame latency
+    (arrival to drawn) and the main thread's long tasks during it."""
+    got = page.evaluate("([name, seconds, minFrames]) => __bench.loop(name, {seconds, minFrames})",
+                        [name, plan.seconds, plan.min_frames])
+    frames = got["frames"]
+    span = (frames[-1]["done"] - frames[0]["done"]) / 1000
+    out = {"fps": (len(frames) - 1) / span if span > 0 else None, "frames": len(frames),
+           "latency": [f["latencyMs"] for f in frames], "long_tasks": got["longTasks"]}
+    for stage in ("captureMs", "inferMs", "drawMs"):
+        if frames and stage in frames[0]:
+            out[stage] = [f[stage] for f in frames]
+    if frames and "frameId" in frames[0] and span > 0:  # the official loop's video counts what it shows
+        out["camera_fps"] = (frames[-1]["frameId"] - frames[0]["frameId"]) / span
+    return out
+
+
+def loop_summary(rounds: list[dict]) -> dict | None:
+    if not rounds:
+        return None
+    latency = [v for r in rounds for v in r["latency"]]
+    fps = spread([r["fps"] for r in rounds])
+    out = {
+        "fps": fps,
+        "ms_per_frame": 1000 / fps["median"] if fps and fps["median"] else None,
+        "frames": sum(r["frames"] for r in rounds),
+        "latency_p50": pct(latency, 50),
+        "latency_p95": pct(latency, 95),
+        "long_tasks": sum(r["long_tasks"]["count"] for r in rounds),
+        "long_task_ms": sum(r["long_tasks"]["ms"] for r in rounds),
+    }
+    for stage in ("captureMs", "inferMs", "drawMs"):
+        if stage in rounds[0]:
+            out[stage] = pct([v for r in rounds for v in r[stage]], 50)
+    if "inferMs" in rounds[0]:  # the worker's mean time per frame: what bounds the throughput
+        out["inferMs_mean"] = mean([v for r in rounds for v in r["inferMs"]])
+    if "camera_fps" in rounds[0]:
+        out["camera_fps"] = spread([r["camera_fps"] for r in rounds])
+    return out
+
+
+def run_rounds(page, plan: Plan, rounds: int, official: bool, bare: bool) -> dict:
+    """`rounds` interleaved rounds of our loop, the official loop and the bare model, the order
+    turned around every round, so a busy moment of the machine hits each of them."""
+    names = ["ours"] + (["official"] if official else []) + (["bare"] if bare else [])
+    got: dict[str, list] = {name: [] for name in names}
+    for i in range(rounds):
+        for name in names if i % 2 == 0 else reversed(names):
+            if name == "bare":
+                got["bare"].append(page.evaluate("n => __bench.bareRuns(n)", plan.bare))
+            else:
+                got[name].append(loop_round(page, name, plan))
+    return got
+
+
+def per_round(a: list, b: list, f) -> dict | None:
+    return spread([f(x, y) for x, y in zip(a, b)])
+
+
+def mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
 # --- one model on one backend ------------------------------------------------------------
 
-def frame_stats(rounds: list[list[dict]]) -> dict:
-    work = [f["end"] - f["start"] for r in rounds for f in r]
-    fps, source_fps = [], []
-    for r in rounds:
-        span = (r[-1]["end"] - r[0]["end"]) / 1000
-        if span > 0:
-            fps.append((len(r) - 1) / span)
-            if r[-1]["presented"] is not None and r[0]["presented"] is not None:
-                source_fps.append((r[-1]["presented"] - r[0]["presented"]) / span)
-    return {
-        "frames": len(work),
-        "p50": pct(work, 50),
-        "p95": pct(work, 95),
-        "p50_per_round": spread([pct([f["end"] - f["start"] for f in r], 50) for r in rounds]),
-        "fps": spread(fps),
-        "camera_fps": spread(source_fps),
-    }
+def official_setup(kind: str, model_id: str, server: GalleryServer) -> str | None:
+    """The official loop's setup script for this model, or None where there is none."""
+    if kind == "pose":
+        return OFFICIAL["pose"]
+    if model_id == MOBILENET_ID and server.has_official_mobilenet():
+        return OFFICIAL["mobilenet"]
+    return None
+
+
+def steady_state(page, kind: str, model_id: str, backend: str, plan: Plan, server: GalleryServer,
+                 rounds: int, bare: bool) -> dict:
+    out: dict = {"where": page.evaluate("() => window.__demo.inference")}
+    setup = official_setup(kind, model_id, server)
+    if setup:
+        out["official_setup"] = page.evaluate(setup, {"id": model_id, "backend": backend})
+    if bare:
+        out["bare_setup"] = page.evaluate(BARE_SETUP_JS, {"id": model_id, "kind": kind, "backend": backend})
+    page.evaluate("() => __bench.pauseDemo(true)")
+    got = run_rounds(page, plan, rounds, official=bool(setup), bare=bare)
+    out["ours"] = loop_summary(got["ours"])
+    out["official"] = loop_summary(got.get("official", []))
+    if setup:
+        out["vs_official"] = per_round(got["ours"], got["official"], lambda a, b: _ratio(a["fps"], b["fps"]))
+    if bare:
+        runs = [t for r in got["bare"] for t in r]
+        out["bare"] = {"runs": len(runs), "mean": mean(runs), "p50": pct(runs, 50), "p95": pct(runs, 95)}
+        # demo ms/frame (1000 / frames per second) over the bare model's mean time, per round
+        out["vs_bare"] = per_round(got["ours"], got["bare"], lambda a, b: _ratio(1000 / a["fps"] if a["fps"] else None, mean(b)))
+    out["tensors"] = page.evaluate("async () => (await window.__demo.memory()).numTensors")
+    return out
 
 
 def measure(browser, server: GalleryServer, kind: str, model_id: str, backend: str, plan: Plan,
             timeout_ms: int = 180_000) -> dict:
     url = f"{server.url}/demos/{DEMOS[kind]}/?backend={backend}&model={model_id}"
+    page_url = url + "&worker=0"
     row: dict = {"model": model_id, "kind": kind, "backend": backend, "demo": DEMOS[kind], "plan": plan.__dict__}
-    cold, warm = [], []
+    cold, warm, warm_page = [], [], []
     started = time.monotonic()
     context = None
     try:
@@ -166,39 +246,27 @@ def measure(browser, server: GalleryServer, kind: str, model_id: str, backend: s
             # Let the service worker finish installing (it fetches the site's files once).
             page.evaluate("() => navigator.serviceWorker?.ready.then(() => true)")
             page.wait_for_load_state("networkidle")
-            warm.append(visit(page, url, server, timeout_ms))
+            # Start-up in the worker and on the page (?worker=0), both warm, in turns.
+            for which in (["worker", "page"] if rep % 2 == 0 else ["page", "worker"]):
+                if which == "worker":
+                    warm.append(visit(page, url, server, timeout_ms))
+                else:
+                    warm_page.append(visit(page, page_url, server, timeout_ms))
         row["cold"] = _load_summary(cold)
         row["warm"] = _load_summary(warm)
+        row["warm_page"] = _load_summary(warm_page)
+        row["startup_vs_page"] = per_round(warm, warm_page, lambda w, p: _ratio(w["ready_ms"], p["ready_ms"]))
         row["second_visit"] = warm[-1]["sent"]
         row["second_visit_model_bytes"] = spread([w["sent"]["model_bytes"] for w in warm])
         row["second_visit_script_bytes"] = spread([w["sent"]["script_bytes"] + w["sent"]["wasm_bytes"] for w in warm])
 
-        # Steady state, on the last warm page.
-        row["setup"] = page.evaluate(SETUP[kind], {"id": model_id})
-        page.evaluate("n => __bench.demoFrames(n)", plan.discard)
-        demo_rounds, bare, library = [], [], []
-        for _ in range(plan.rounds):
-            demo_rounds.append(page.evaluate("n => __bench.demoFrames(n)", plan.frames))
-            bare += page.evaluate("n => __bench.time('bare', n)", plan.bare)
-            if kind == "pose":
-                library += page.evaluate("n => __bench.time('library', n)", plan.bare)
-        row["demo"] = frame_stats(demo_rounds)
-        row["bare"] = {"runs": len(bare), "p50": pct(bare, 50), "p95": pct(bare, 95),
-                       "p50_per_round": spread([pct(bare[i:i + plan.bare], 50) for i in range(0, len(bare), plan.bare)])}
-        row["overhead"] = _ratio(row["demo"]["p50"], row["bare"]["p50"])
-        row["overhead_per_round"] = spread([
-            _ratio(pct([f["end"] - f["start"] for f in r], 50), pct(bare[i * plan.bare:(i + 1) * plan.bare], 50))
-            for i, r in enumerate(demo_rounds)])
-        if kind == "pose":
-            row["library"] = {"runs": len(library), "p50": pct(library, 50), "p95": pct(library, 95)}
-            row["vs_library"] = _ratio(row["demo"]["p50"], row["library"]["p50"])
-            row["vs_library_per_round"] = spread([
-                _ratio(pct([f["end"] - f["start"] for f in r], 50), pct(library[i * plan.bare:(i + 1) * plan.bare], 50))
-                for i, r in enumerate(demo_rounds)])
-        if kind == "classifier" and plan.stages:
-            stages = page.evaluate("n => __bench.stages(n)", plan.stages)
-            row["stages"] = {name: pct([s[name] for s in stages], 50) for name in stages[0]}
-        row["tensors"] = page.evaluate("() => tf.memory().numTensors")
+        # Steady state: ours in the worker against the official loop and the bare model...
+        visit(page, url, server, timeout_ms)
+        row["worker"] = steady_state(page, kind, model_id, backend, plan, server, plan.rounds, bare=True)
+        # ...and ours on the page (?worker=0) against the official loop, on a page of its own.
+        if plan.page_rounds:
+            visit(page, page_url, server, timeout_ms)
+            row["page"] = steady_state(page, kind, model_id, backend, plan, server, plan.page_rounds, bare=False)
         row["console_errors"] = errors[:10]
     except Exception as error:  # one failing row must not sink the whole run
         row["error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
@@ -207,6 +275,23 @@ def measure(browser, server: GalleryServer, kind: str, model_id: str, backend: s
             context.close()
         row["seconds"] = round(time.monotonic() - started, 1)
     return row
+
+
+def memory_run(browser, server: GalleryServer, model_id: str, backend: str, frames: int, every: int) -> dict:
+    """One long run of the classifier demo in its worker: tf.memory().numTensors there every
+    `every` frames, for `frames` frames."""
+    context, page, _ = new_page(browser)
+    started = time.monotonic()
+    try:
+        visit(page, f"{server.url}/demos/mobilenet_webcam/?backend={backend}&model={model_id}", server, 180_000)
+        out = page.evaluate("([frames, every]) => __bench.memoryRun(frames, every)", [frames, every])
+        out.update(model=model_id, backend=backend, where=page.evaluate("() => window.__demo.inference"))
+        return out
+    except Exception as error:
+        return {"model": model_id, "backend": backend, "error": f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"}
+    finally:
+        context.close()
+        print(f" {time.monotonic() - started:.0f} s", end="", file=sys.stderr)
 
 
 def _ratio(a, b):
@@ -218,7 +303,10 @@ def _load_summary(visits: list[dict]) -> dict:
         "load_ms": spread([v["load_ms"] for v in visits]),
         "load_source": sorted({v["load_source"] for v in visits if v["load_source"]}),
         "warmup_ms": spread([v["warmup_ms"] for v in visits]),
+        "load_warmup_ms": spread([v["load_ms"] + v["warmup_ms"] for v in visits
+                                  if v["load_ms"] is not None and v["warmup_ms"] is not None]),
         "ready_ms": spread([v["ready_ms"] for v in visits]),
+        "where": sorted({v["where"] for v in visits if v["where"]}),
         "bytes": spread([v["sent"]["bytes"] for v in visits]),
         "model_bytes": spread([v["sent"]["model_bytes"] for v in visits]),
     }
@@ -238,7 +326,6 @@ def auto_backend(browser, server: GalleryServer, model_id: str) -> dict:
 
 
 def agreement(browser, server: GalleryServer, float_id: str, quant_id: str, photos: dict) -> list[dict]:
-    from tests.fake_camera import fit_to_frame
     import numpy as np
 
     payload = []
@@ -249,7 +336,7 @@ def agreement(browser, server: GalleryServer, float_id: str, quant_id: str, phot
                         "rgba": base64.b64encode(rgba.tobytes()).decode()})
     context, page, _ = new_page(browser)
     try:
-        page.goto(f"{server.url}/demos/mobilenet_webcam/?backend=wasm&model={quant_id}")
+        page.goto(f"{server.url}/demos/mobilenet_webcam/?backend=wasm&worker=0&model={quant_id}")
         page.wait_for_function("() => window.__demo && (window.__demo.ready || window.__demo.error)", timeout=180_000)
         return page.evaluate(AGREEMENT_JS, {"ids": [float_id, quant_id], "photos": payload})
     finally:

@@ -2,25 +2,31 @@
 
 `GalleryServer` is the real gallery app (`create_app`, as `python -m server` builds it) on a
 free port in a background thread, counting every response body it sends, so the harness can
-say how many bytes a second visit cost. `spawn_gallery` and `spawn_static` run the gallery and
-a plain aiohttp static file server as separate processes for the throughput comparison
-(serving.py), so the client fetching from them does not share their interpreter.
+say how many bytes a second visit cost. It also serves what only the benchmark needs, under
+/bench/: its bare-model worker module, and the official `@tensorflow-models/mobilenet`
+package (a devDependency; the product's /vendor/ list never offers it). `spawn_gallery` and
+`spawn_static` run the gallery and a plain aiohttp static file server as separate processes
+for the throughput comparison (serving.py), so the client fetching from them does not share
+their interpreter.
 """
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
 from server import Config
-from tests.live_server import LiveServer, free_port
+from server.testing import LiveServer, free_port, wait_for_port
+
+HERE = Path(__file__).resolve().parent
+# Files of bench/ a page may load (module scripts of the benchmark itself).
+PAGE_MODULES = ("bare_task.js",)
+MOBILENET_PACKAGE = "@tensorflow-models/mobilenet"
 
 
 @dataclass(frozen=True)
@@ -31,10 +37,10 @@ class Sent:
 
 
 class GalleryServer(LiveServer):
-    """The test suite's live server, logging the size of every response it sends."""
+    """The tests' live server (server/testing.py), logging the size of every response it sends."""
 
     def __init__(self, models_dir: Path):
-        super().__init__(Config(models_dir=models_dir), on_response=self._count)
+        super().__init__(Config(models_dir=models_dir), on_response=self._count, add_routes=self._bench_routes)
         self.sent: list[Sent] = []
         self._lock = threading.Lock()
 
@@ -49,6 +55,19 @@ class GalleryServer(LiveServer):
         with self._lock:
             self.sent.append(Sent(request.path, response.status, size))
 
+    def _bench_routes(self, app: web.Application) -> None:
+        for name in PAGE_MODULES:
+            async def module(request: web.Request, path: Path = HERE / name) -> web.FileResponse:
+                return web.FileResponse(path)
+
+            app.router.add_get(f"/bench/{name}", module)
+        dist = self.config.node_modules_dir / MOBILENET_PACKAGE / "dist"
+        if dist.is_dir():
+            app.router.add_static("/bench/vendor/mobilenet/", dist)
+
+    def has_official_mobilenet(self) -> bool:
+        return (self.config.node_modules_dir / MOBILENET_PACKAGE / "dist" / "mobilenet.min.js").exists()
+
     def mark(self) -> int:
         """A bookmark in the log of responses; `since(mark)` is what was sent after it."""
         with self._lock:
@@ -59,22 +78,13 @@ class GalleryServer(LiveServer):
             return list(self.sent[mark:])
 
 
-def _wait_listening(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}: {process.args}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not listen on {port} within {timeout} s")
-
-
 def spawn(args: list[str], port: int) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _wait_listening(port, process)
+    try:
+        wait_for_port(port, timeout=30)
+    except AssertionError:
+        process.kill()
+        raise RuntimeError(f"server did not listen on {port}: {process.args}") from None
     return process
 
 

@@ -6,38 +6,12 @@ page object records every request so a test can assert that nothing left 127.0.0
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, Playwright
 
-CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-
-BASE_ARGS = [
-    "--no-sandbox",  # tests run as root in CI
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    # Offline: only the test server resolves; anything else fails fast instead of hanging.
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE localhost",
-    "--use-fake-ui-for-media-stream",  # grant camera permission without a prompt
-    "--use-fake-device-for-media-stream",
-]
-
-
-def chromium_path() -> str | None:
-    """Debian's Chromium if installed (Playwright cannot download its own browser here)."""
-    explicit = os.environ.get("GALLERY_CHROMIUM")
-    if explicit:
-        return explicit
-    for candidate in CHROMIUM_CANDIDATES:
-        if Path(candidate).exists():
-            return candidate
-    return shutil.which("chromium")
+from server.testing import BASE_ARGS, chromium_path
 
 
 def launch(playwright: Playwright, camera_y4m: Path | None = None) -> Browser:

@@ -4,8 +4,10 @@
 // output (its shape is documented in the demo's README); `error` is a readable message.
 // Live demos add: inference ("worker" | "main thread"), tensors (counted where the model
 // runs), inferMs (the model's own time, p50), timings {loadMs, loadSource, warmupMs} of the
-// model in use, lastFrame {captureMs, inferMs, drawMs, latencyMs}, and two functions set by
-// inference.js: memory() (a promise of tf.memory() where the model runs) and
+// model in use, lastFrame {arrived, done, captureMs, inferMs, drawMs, latencyMs} (arrived and
+// done are performance.now() times: the frame announced, its answer drawn), frameLog, the
+// last 1,000 of those records (frame_loop.js), which the benchmark reads, and two functions
+// set by inference.js: memory() (a promise of tf.memory() where the model runs) and
 // loseWebGLContext() (a GPU reset on purpose, for lessons and tests).
 export const demo = {
   ready: false,
@@ -21,6 +23,7 @@ export const demo = {
   inferMs: null,
   timings: null,
   lastFrame: null,
+  frameLog: [],
 };
 window.__demo = demo;
 

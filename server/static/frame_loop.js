@@ -17,6 +17,8 @@
 // times and then left alone.
 import { demo } from './demo_state.js';
 
+const FRAME_LOG = 1000; // frames kept in window.__demo.frameLog (a few seconds' worth)
+
 export class FrameLoop {
   // source: a FrameSource; capture(size) -> {sx, sy, sw, sh, width, height}, the part of the
   // frame to send and the size to scale it to; infer(bitmap, frame) -> answer;
@@ -105,8 +107,12 @@ export class FrameLoop {
       frame.drawMs = done - drawStart;
       this.stats.frameDone({ latencyMs: done - arrived, inferMs: answer.inferMs, tensors: answer.tensors });
       demo.lastFrame = {
-        captureMs: frame.captureMs, inferMs: answer.inferMs, drawMs: frame.drawMs, latencyMs: done - arrived,
+        arrived, done, captureMs: frame.captureMs, inferMs: answer.inferMs, drawMs: frame.drawMs, latencyMs: done - arrived,
       };
+      // The last FRAME_LOG frames' figures, for the benchmark (bench/page_bench.js), which
+      // reads every frame's latency and when it was drawn from here.
+      demo.frameLog.push(demo.lastFrame);
+      if (demo.frameLog.length > FRAME_LOG) demo.frameLog.shift();
     } catch (error) {
       // A frame in flight when the model or the backend went away may fail; that loop is over.
       if (generation === this.generation) {

@@ -4,7 +4,7 @@ Not yet a `make bench` row (bench/ is being reworked): a stand-alone measurement
 fold in. Reads window.__demo.lastFrame {inferMs, latencyMs, captureMs, drawMs} of 100
 consecutive frames and prints one JSON line per demo and model with p50/p95.
 
-    .venv/bin/python -m bench.faces_hands [models_dir]     # default: ./models
+    .venv/bin/python -m tests.measure_faces_hands [models_dir]     # default: ./models
 """
 import json
 import sys

@@ -4,7 +4,7 @@ Each demo runs in headless Chromium on wasm with a fake camera playing a real ph
 read `window.__demo.lastFrame` ({captureMs, inferMs, drawMs, latencyMs}) after each of 100
 frames and print the medians and 95th percentiles.
 
-    .venv/bin/python -m bench.bodies_objects [--models-dir models] [--frames 100]
+    .venv/bin/python -m tests.measure_bodies_objects [--models-dir models] [--frames 100]
 """
 
 from __future__ import annotations
