@@ -17,13 +17,14 @@ from PIL import Image
 
 from server.prepare import crop_and_resize, crop_box, normalise
 
-PHOTOS = ("chelsea", "coffee", "astronaut", "rocket")  # cat, espresso cup, person, nobody (scikit-image)
+PHOTOS = ("chelsea", "coffee", "astronaut")  # cat, espresso cup, person (scikit-image)
+NOBODY = "rocket"  # a photo with no person and nothing a detector should box (scikit-image)
 
 
-def photos() -> dict[str, np.ndarray]:
+def photos(names=PHOTOS) -> dict[str, np.ndarray]:
     from skimage import data
 
-    return {name: getattr(data, name)() for name in PHOTOS}
+    return {name: getattr(data, name)() for name in names}
 
 
 def channels_first(spec: dict[str, Any]) -> bool:

@@ -134,7 +134,9 @@ def verify(models_dir: Path, model_id: str, backend: str = "wasm") -> Report:
 
     spec = found["input"]
     size = images.input_size(spec, (found.get("pose") or {}).get("input_resolution", 224))
-    named = {name: images.prepare(photo, spec, size) for name, photo in images.photos().items()}
+    # Models judged on photos (no original to compare with) also see one with nobody in it.
+    names = (*images.PHOTOS, images.NOBODY) if found["task"] in PHOTO_CHECKS else images.PHOTOS
+    named = {name: images.prepare(photo, spec, size) for name, photo in images.photos(names).items()}
     source = sources.get(found["source"]["kind"])
     original = source.original(found["source"])
     if original is not None:
