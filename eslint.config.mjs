@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 // Globals the pages get from plain <script> tags (server/vendor.py), not from imports.
-const vendorScripts = { tf: 'readonly', poseDetection: 'readonly' };
+const vendorScripts = { tf: 'readonly', poseDetection: 'readonly', faceLandmarksDetection: 'readonly' };
 
 export default [
   js.configs.recommended,
@@ -13,6 +13,11 @@ export default [
     // The demos and the shared modules are ES modules loaded by the page.
     files: ['server/static/**/*.js', 'demos/**/*.js'],
     languageOptions: { sourceType: 'module', globals: { ...globals.browser, ...vendorScripts } },
+  },
+  {
+    // Code that also runs in the inference worker (a classic worker: importScripts exists there).
+    files: ['server/static/inference_worker.js', 'server/static/backend.js'],
+    languageOptions: { globals: { ...globals.worker, ...globals.browser, ...vendorScripts } },
   },
   {
     // The benchmark's page scripts: Playwright evaluates them as plain scripts (page_bench.js

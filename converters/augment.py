@@ -24,8 +24,13 @@ import numpy as np
 # than the lighter recipe train_quickdraw.AUGMENT uses (demos/sketch/README.md); kept as
 # the set the tests exercise. Every key is an argument of augment_sketches.
 SKETCH_AUGMENT: dict[str, Any] = {
-    "thicken": (0.3, 0.4, 0.3), "flip": 0.5, "max_rotation_degrees": 12.0,
-    "scale_range": (0.8, 1.05), "max_stretch": 0.1, "max_shear": 0.15, "max_shift": 2.0,
+    "thicken": (0.3, 0.4, 0.3),
+    "flip": 0.5,
+    "max_rotation_degrees": 12.0,
+    "scale_range": (0.8, 1.05),
+    "max_stretch": 0.1,
+    "max_shear": 0.15,
+    "max_shift": 2.0,
     "erase": 0.2,
 }
 
@@ -37,16 +42,23 @@ def dilate(x: np.ndarray, size: int) -> np.ndarray:
     padded = np.pad(x, ((0, 0), (0, size - 1), (0, size - 1)))
     for dy in range(size):
         for dx in range(size):
-            np.maximum(out, padded[:, dy:dy + h, dx:dx + w], out=out)
+            np.maximum(out, padded[:, dy : dy + h, dx : dx + w], out=out)
     return out
 
 
-def augment_sketches(x: np.ndarray, rng: np.random.Generator, *,
-                     thicken: tuple[float, float, float] | None = None, flip: float = 0.0,
-                     max_rotation_degrees: float = 0.0,
-                     scale_range: tuple[float, float] = (1.0, 1.0), max_stretch: float = 0.0,
-                     max_shear: float = 0.0, max_shift: float = 0.0,
-                     erase: float = 0.0) -> np.ndarray:
+def augment_sketches(
+    x: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    thicken: tuple[float, float, float] | None = None,
+    flip: float = 0.0,
+    max_rotation_degrees: float = 0.0,
+    scale_range: tuple[float, float] = (1.0, 1.0),
+    max_stretch: float = 0.0,
+    max_shear: float = 0.0,
+    max_shift: float = 0.0,
+    erase: float = 0.0,
+) -> np.ndarray:
     """A varied copy of a batch [n, 28, 28, 1] of 0..1 drawings (ink = 1), from `rng`.
 
     thicken: probabilities of keeping the strokes or widening them by 1 or 2 pixels.
@@ -85,13 +97,27 @@ def augment_sketches(x: np.ndarray, rng: np.random.Generator, *,
     a = np.linalg.inv(forward)
     cx, cy = (w - 1) / 2, (h - 1) / 2
     ox, oy = cx + shift[:, 0], cy + shift[:, 1]
-    transforms = np.stack([a[:, 0, 0], a[:, 0, 1], cx - a[:, 0, 0] * ox - a[:, 0, 1] * oy,
-                           a[:, 1, 0], a[:, 1, 1], cy - a[:, 1, 0] * ox - a[:, 1, 1] * oy,
-                           np.zeros(n), np.zeros(n)], axis=1).astype(np.float32)
+    transforms = np.stack(
+        [
+            a[:, 0, 0],
+            a[:, 0, 1],
+            cx - a[:, 0, 0] * ox - a[:, 0, 1] * oy,
+            a[:, 1, 0],
+            a[:, 1, 1],
+            cy - a[:, 1, 0] * ox - a[:, 1, 1] * oy,
+            np.zeros(n),
+            np.zeros(n),
+        ],
+        axis=1,
+    ).astype(np.float32)
     out = tf.raw_ops.ImageProjectiveTransformV3(
-        images=tf.constant(images[..., None]), transforms=transforms,
-        output_shape=tf.constant([h, w], tf.int32), fill_value=0.0, interpolation="BILINEAR",
-        fill_mode="CONSTANT").numpy()[..., 0]
+        images=tf.constant(images[..., None]),
+        transforms=transforms,
+        output_shape=tf.constant([h, w], tf.int32),
+        fill_value=0.0,
+        interpolation="BILINEAR",
+        fill_mode="CONSTANT",
+    ).numpy()[..., 0]
 
     if erase:
         picked = np.flatnonzero(rng.random(n) < erase)

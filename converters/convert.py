@@ -21,8 +21,9 @@ import hashlib
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -33,8 +34,7 @@ QUANTIZATION_MAPS = {None: None, "float16": {"float16": "*"}, "uint8": {"uint8":
 KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
 # The errors TensorFlow, Keras and tensorflowjs raise for a file they cannot use; anything
 # else is a bug in this package and keeps its traceback.
-LOAD_ERRORS = (ValueError, TypeError, KeyError, OSError, NotImplementedError, AttributeError,
-               zipfile.BadZipFile)
+LOAD_ERRORS = (ValueError, TypeError, KeyError, OSError, NotImplementedError, AttributeError, zipfile.BadZipFile)
 
 
 @dataclasses.dataclass
@@ -47,6 +47,7 @@ class Tensor:
 @dataclasses.dataclass
 class Conversion:
     """What a conversion learned about the model, for its manifest."""
+
     format: str
     input: Tensor
     output: Tensor
@@ -56,6 +57,7 @@ class Conversion:
 
 
 # ----------------------------------------------------------------------------- inputs
+
 
 def describe_source(path: Path) -> dict[str, Any]:
     """The manifest's `source` for a user's file: its path and a hash of its bytes, so
@@ -78,8 +80,8 @@ def kind_of(path: Path) -> str:
         raise ConverterError(f"{path} is a folder but not a SavedModel (no saved_model.pb in it)")
     if path.suffix.lower() not in KERAS_SUFFIXES:
         raise ConverterError(
-            f"{path} is not a model this tool reads: expected a Keras file (.h5, .keras) "
-            "or a SavedModel folder")
+            f"{path} is not a model this tool reads: expected a Keras file (.h5, .keras) or a SavedModel folder"
+        )
     version = _keras_version(path)
     return "keras3" if version.startswith("3") else "tf_keras"
 
@@ -94,8 +96,9 @@ def _keras_version(path: Path) -> str:
 
         with h5py.File(path, "r") as h5:
             if "model_config" not in h5.attrs:
-                raise ConverterError(f"{path} is an HDF5 file without a Keras model in it "
-                                     "(weights only?); save the whole model")
+                raise ConverterError(
+                    f"{path} is an HDF5 file without a Keras model in it (weights only?); save the whole model"
+                )
             version = h5.attrs.get("keras_version", "2")
             return version.decode() if isinstance(version, bytes) else str(version)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
@@ -117,10 +120,12 @@ def load_keras(path: Path, kind: str):
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ConverterError(
             f"cannot load {path} as a Keras model: {message}. Custom layers and Lambda "
-            "layers cannot be converted; rebuild the model from built-in layers") from None
+            "layers cannot be converted; rebuild the model from built-in layers"
+        ) from None
 
 
 # ----------------------------------------------------------------------------- writers
+
 
 def keras_to_layers(model, out_dir: Path, quantization: str | None) -> Conversion:
     """A tf_keras model -> TF.js layers model (model.json + group1-shard*.bin)."""
@@ -129,7 +134,8 @@ def keras_to_layers(model, out_dir: Path, quantization: str | None) -> Conversio
     try:
         with tf_imports.silenced(replay_on_error=False):
             tfjs.converters.save_keras_model(
-                model, str(out_dir), quantization_dtype_map=QUANTIZATION_MAPS[quantization])
+                model, str(out_dir), quantization_dtype_map=QUANTIZATION_MAPS[quantization]
+            )
     except LOAD_ERRORS as error:
         raise ConverterError(f"tensorflowjs could not convert the model: {error}") from None
     _unfold_keepdims_pooling(model, out_dir / "model.json")
@@ -152,16 +158,23 @@ def _unfold_keepdims_pooling(model, model_json: Path) -> None:
     rewritten = []
     for layer in layers:
         settings = layer["config"]
-        if not (layer["class_name"].startswith("GlobalAveragePooling") or
-                layer["class_name"].startswith("GlobalMaxPooling")) or not settings.get("keepdims"):
+        if not (
+            layer["class_name"].startswith("GlobalAveragePooling") or layer["class_name"].startswith("GlobalMaxPooling")
+        ) or not settings.get("keepdims"):
             rewritten.append(layer)
             continue
         name = settings["name"]
         kept_shape = [int(d) for d in model.get_layer(name).output_shape[1:]]
         pooled = {**layer, "config": {**settings, "name": f"{name}_flat", "keepdims": False}}
-        reshape = {"class_name": "Reshape",
-                   "config": {"name": name, "trainable": False, "dtype": settings.get("dtype", "float32"),
-                              "target_shape": kept_shape}}
+        reshape = {
+            "class_name": "Reshape",
+            "config": {
+                "name": name,
+                "trainable": False,
+                "dtype": settings.get("dtype", "float32"),
+                "target_shape": kept_shape,
+            },
+        }
         if functional:
             pooled["name"] = f"{name}_flat"
             reshape["name"] = name
@@ -187,8 +200,9 @@ def keras_to_graph(model, kind: str, out_dir: Path, quantization: str | None) ->
     return conversion
 
 
-def saved_model_to_graph(saved_model: Path, out_dir: Path, quantization: str | None,
-                         fallback_input: dict[str, Any] | None = None) -> Conversion:
+def saved_model_to_graph(
+    saved_model: Path, out_dir: Path, quantization: str | None, fallback_input: dict[str, Any] | None = None
+) -> Conversion:
     """A SavedModel -> TF.js graph model, through its serving signature.
 
     tensorflowjs freezes one signature. Ordinary SavedModels call it `serving_default`,
@@ -206,7 +220,8 @@ def saved_model_to_graph(saved_model: Path, out_dir: Path, quantization: str | N
         if fallback_input is None or not callable(loaded):
             raise ConverterError(
                 f"the SavedModel in {saved_model} has no serving signature "
-                f"(found: {sorted(loaded.signatures) or 'none'}); export it with one")
+                f"(found: {sorted(loaded.signatures) or 'none'}); export it with one"
+            )
         with tempfile.TemporaryDirectory() as tmp:
             step("the SavedModel has no signature: tracing serving_default from the catalog's input spec")
             resaved = _with_signature(loaded, fallback_input, Path(tmp) / "saved_model")
@@ -222,8 +237,11 @@ def saved_model_to_graph(saved_model: Path, out_dir: Path, quantization: str | N
     try:
         with tf_imports.silenced(replay_on_error=False):
             tfjs.converters.convert_tf_saved_model(
-                str(saved_model), str(out_dir), signature_def=name,
-                quantization_dtype_map=QUANTIZATION_MAPS[quantization])
+                str(saved_model),
+                str(out_dir),
+                signature_def=name,
+                quantization_dtype_map=QUANTIZATION_MAPS[quantization],
+            )
     except LOAD_ERRORS as error:
         message = " ".join(str(error).split())
         if "Unsupported Ops" in message:
@@ -236,8 +254,9 @@ def saved_model_to_graph(saved_model: Path, out_dir: Path, quantization: str | N
 
 def _with_signature(module, input_spec: dict[str, Any], target: Path) -> Path:
     tf = tf_imports.tensorflow()
-    spec = tf.TensorSpec([None if d == -1 else d for d in input_spec["shape"]],
-                         getattr(tf, input_spec["dtype"]), name="inputs")
+    spec = tf.TensorSpec(
+        [None if d == -1 else d for d in input_spec["shape"]], getattr(tf, input_spec["dtype"]), name="inputs"
+    )
     serve = tf.function(lambda inputs: {"outputs": module(inputs)}, input_signature=[spec])
     tf.saved_model.save(module, str(target), signatures={"serving_default": serve})
     return target
@@ -251,12 +270,12 @@ def convert_path(path: Path, to: str | None, quantization: str | None, out_dir: 
             f"{path} was saved by Keras 3. TF.js 4.22 cannot load layers models made from "
             "Keras 3 models, so --to layers would produce a model.json no browser loads. "
             "Use --to graph (the default for Keras 3 files, load it with tf.loadGraphModel), "
-            "or rebuild and save the model with tf_keras (Keras 2) to get a layers model.")
+            "or rebuild and save the model with tf_keras (Keras 2) to get a layers model."
+        )
     if kind == "savedmodel":
         if to == "layers":
             if not (path / "keras_metadata.pb").is_file():
-                raise ConverterError(
-                    f"{path} is a plain SavedModel with no Keras layers in it; use --to graph")
+                raise ConverterError(f"{path} is a plain SavedModel with no Keras layers in it; use --to graph")
             return keras_to_layers(load_keras(path, "tf_keras"), out_dir, quantization)
         return saved_model_to_graph(path, out_dir, quantization)
 
@@ -293,6 +312,7 @@ def signature_function(loaded) -> Callable[[np.ndarray], list[np.ndarray]]:
 
 # ----------------------------------------------------------------------------- helpers
 
+
 def _dims(shape) -> list[int]:
     return [-1 if d is None else int(d) for d in shape]
 
@@ -303,8 +323,9 @@ def _as_list(value):
 
 def _keras_tensor(tensors) -> Tensor:
     if len(tensors) != 1:
-        raise ConverterError(f"the model has {len(tensors)} inputs or outputs; "
-                             "the gallery handles one image input and one output")
+        raise ConverterError(
+            f"the model has {len(tensors)} inputs or outputs; the gallery handles one image input and one output"
+        )
     dtype = tensors[0].dtype
     return Tensor(_dims(tensors[0].shape), getattr(dtype, "name", str(dtype)))
 

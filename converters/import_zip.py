@@ -29,8 +29,9 @@ import json
 import re
 import stat
 import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
 from converters import staging
 from converters.console import ConverterError
@@ -46,6 +47,7 @@ TM_INPUT = {"mean": 127.0, "std": 127.0, "crop": "center", "crop_fraction": 1.0}
 
 
 # ---- reading the files: a zip or a folder, both as {relative path: read()} ---------------------
+
 
 def _safe_member(name: str) -> str | None:
     """The member's path inside the folder, or None when it would land outside it."""
@@ -70,13 +72,17 @@ def _zip_files(path: Path) -> dict[str, Callable[[], bytes]]:
     for info in infos:
         name = _safe_member(info.filename)
         if name is None:
-            raise ConverterError(f"{path.name}: the member {info.filename!r} would be written outside the "
-                                 "model's folder (zip slip); nothing was installed")
+            raise ConverterError(
+                f"{path.name}: the member {info.filename!r} would be written outside the "
+                "model's folder (zip slip); nothing was installed"
+            )
         if stat.S_ISLNK(info.external_attr >> 16):
             raise ConverterError(f"{path.name}: the member {info.filename!r} is a symbolic link; nothing was installed")
         if info.file_size > MAX_MEMBER_BYTES:
-            raise ConverterError(f"{path.name}: {info.filename} is {info.file_size / 1e6:.0f} MB; "
-                                 f"the limit is {MAX_MEMBER_BYTES / 1e6:.0f} MB per file")
+            raise ConverterError(
+                f"{path.name}: {info.filename} is {info.file_size / 1e6:.0f} MB; "
+                f"the limit is {MAX_MEMBER_BYTES / 1e6:.0f} MB per file"
+            )
         total += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise ConverterError(f"{path.name} unpacks to more than {MAX_TOTAL_BYTES / 1e6:.0f} MB")
@@ -116,13 +122,17 @@ def _strip_common_folder(files: dict[str, Callable[[], bytes]]) -> dict[str, Cal
         return files
     candidates = [name[: -len("model.json")] for name in files if name.endswith("/model.json")]
     if len(candidates) != 1:
-        raise ConverterError("no model.json found (a TF.js model is a model.json and its weight files)"
-                             if not candidates else f"several model.json files: {sorted(candidates)}")
+        raise ConverterError(
+            "no model.json found (a TF.js model is a model.json and its weight files)"
+            if not candidates
+            else f"several model.json files: {sorted(candidates)}"
+        )
     prefix = candidates[0]
-    return {name[len(prefix):]: read for name, read in files.items() if name.startswith(prefix)}
+    return {name[len(prefix) :]: read for name, read in files.items() if name.startswith(prefix)}
 
 
 # ---- checking ----------------------------------------------------------------------------------
+
 
 def _json(files: dict[str, Callable[[], bytes]], name: str) -> Any:
     try:
@@ -146,7 +156,9 @@ def _weights_expected(model_json: dict) -> dict[str, int]:
             dtype = (w.get("quantization") or {}).get("dtype") or w.get("dtype", "float32")
             per = DTYPE_BYTES.get(dtype)
             if per is None:
-                raise ConverterError(f"model.json: weight {w.get('name')} has dtype {dtype!r}, which this import cannot size")
+                raise ConverterError(
+                    f"model.json: weight {w.get('name')} has dtype {dtype!r}, which this import cannot size"
+                )
             size += count * per
         # A group's bytes are split across its shard files in order; all but the last are full.
         for p in paths:
@@ -168,9 +180,11 @@ def _check_weights(files: dict[str, Callable[[], bytes]], model_json: dict) -> d
             contents[p] = files[p]()
             got += len(contents[p])
         if got != size:
-            raise ConverterError(f"the weight file{'s' if len(paths) > 1 else ''} {', '.join(paths)} hold{'' if len(paths) > 1 else 's'} "
-                                 f"{got} bytes but model.json's shapes need {size}: "
-                                 f"{'truncated' if got < size else 'not these weights'}; nothing was installed")
+            raise ConverterError(
+                f"the weight file{'s' if len(paths) > 1 else ''} {', '.join(paths)} hold{'' if len(paths) > 1 else 's'} "
+                f"{got} bytes but model.json's shapes need {size}: "
+                f"{'truncated' if got < size else 'not these weights'}; nothing was installed"
+            )
     return contents
 
 
@@ -182,7 +196,10 @@ def _final_layer(config: dict) -> dict | None:
     last = layers[-1]
     if isinstance(config.get("output_layers"), list) and config["output_layers"]:
         name = config["output_layers"][0][0]
-        last = next((layer for layer in layers if layer.get("config", {}).get("name") == name or layer.get("name") == name), last)
+        last = next(
+            (layer for layer in layers if layer.get("config", {}).get("name") == name or layer.get("name") == name),
+            last,
+        )
     if last.get("class_name") in ("Sequential", "Functional", "Model"):
         return _final_layer(last.get("config", {}))
     return last
@@ -206,7 +223,12 @@ def _layers_output(model_json: dict) -> tuple[int | None, str]:
 
 
 def _last_bias(model_json: dict) -> int | None:
-    biases = [w for g in model_json.get("weightsManifest") or [] for w in g.get("weights", []) if w.get("name", "").endswith("bias")]
+    biases = [
+        w
+        for g in model_json.get("weightsManifest") or []
+        for w in g.get("weights", [])
+        if w.get("name", "").endswith("bias")
+    ]
     return int(biases[-1]["shape"][-1]) if biases and biases[-1].get("shape") else None
 
 
@@ -242,8 +264,10 @@ def _labels_and_origin(files: dict[str, Callable[[], bytes]], source_name: str) 
             raise ConverterError("metadata.json is not a JSON object; nothing was installed")
         labels = meta.get("labels")
         if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x.strip() for x in labels):
-            raise ConverterError("metadata.json has no list of labels (Teachable Machine writes "
-                                 '"labels": ["class 1", ...]); nothing was installed')
+            raise ConverterError(
+                "metadata.json has no list of labels (Teachable Machine writes "
+                '"labels": ["class 1", ...]); nothing was installed'
+            )
         size = meta.get("imageSize", 224)
         if not isinstance(size, int) or isinstance(size, bool) or not 16 <= size <= 2048:
             raise ConverterError(f"metadata.json: imageSize {size!r} is not a picture size; nothing was installed")
@@ -261,20 +285,30 @@ def _labels_and_origin(files: dict[str, Callable[[], bytes]], source_name: str) 
             labels = [line.strip() for line in text.splitlines() if line.strip()]
             if labels:
                 return labels, {}, "TF.js model"
-    raise ConverterError(f"{source_name} has neither metadata.json (a Teachable Machine export) nor labels.txt; "
-                         "the classifier's class names are needed. Nothing was installed.")
+    raise ConverterError(
+        f"{source_name} has neither metadata.json (a Teachable Machine export) nor labels.txt; "
+        "the classifier's class names are needed. Nothing was installed."
+    )
 
 
 def model_id_for(path: Path) -> str:
     stem = path.name[: -len(".zip")] if path.name.lower().endswith(".zip") else path.name
-    candidate = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._")[:manifest.MAX_ID_LENGTH]
+    candidate = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._")[: manifest.MAX_ID_LENGTH]
     return candidate or "imported-model"
 
 
 # ---- the import -------------------------------------------------------------------------------
 
-def import_model(path: Path, models_dir: Path, model_id: str | None = None, title: str | None = None,
-                 mean: float | None = None, std: float | None = None, force: bool = False) -> dict[str, Any]:
+
+def import_model(
+    path: Path,
+    models_dir: Path,
+    model_id: str | None = None,
+    title: str | None = None,
+    mean: float | None = None,
+    std: float | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
     """Check everything, then install atomically. Returns the manifest written."""
     if not path.exists():
         raise ConverterError(f"{path} does not exist")
@@ -286,7 +320,9 @@ def import_model(path: Path, models_dir: Path, model_id: str | None = None, titl
     files = _strip_common_folder(_folder_files(path) if path.is_dir() else _zip_files(path))
     model_json = _json(files, "model.json")
     if not isinstance(model_json, dict) or "modelTopology" not in model_json or "weightsManifest" not in model_json:
-        raise ConverterError("model.json is not a TF.js model (no modelTopology / weightsManifest); nothing was installed")
+        raise ConverterError(
+            "model.json is not a TF.js model (no modelTopology / weightsManifest); nothing was installed"
+        )
     labels, meta, origin = _labels_and_origin(files, path.name)
     weights = _check_weights(files, model_json)
 
@@ -298,15 +334,19 @@ def import_model(path: Path, models_dir: Path, model_id: str | None = None, titl
         outputs, activation = _graph_output(model_json), "none"
         input_shape = None
     if outputs is None:
-        raise ConverterError("cannot tell how many classes the model outputs (no final Dense layer or signature); "
-                             "nothing was installed")
+        raise ConverterError(
+            "cannot tell how many classes the model outputs (no final Dense layer or signature); nothing was installed"
+        )
     if outputs != len(labels):
-        raise ConverterError(f"the model outputs {outputs} classes but the labels name {len(labels)} "
-                             f"({', '.join(labels[:5])}{'…' if len(labels) > 5 else ''}); nothing was installed")
+        raise ConverterError(
+            f"the model outputs {outputs} classes but the labels name {len(labels)} "
+            f"({', '.join(labels[:5])}{'…' if len(labels) > 5 else ''}); nothing was installed"
+        )
     size = meta.get("imageSize") if meta else None
     if input_shape and size and input_shape[1:3] not in ([size, size], [-1, -1]):
-        raise ConverterError(f"metadata.json says imageSize {size} but the model takes {input_shape[1:3]}; "
-                             "nothing was installed")
+        raise ConverterError(
+            f"metadata.json says imageSize {size} but the model takes {input_shape[1:3]}; nothing was installed"
+        )
     size = size or (input_shape[1] if input_shape and input_shape[1] > 0 else 224)
     scale = dict(TM_INPUT)
     if mean is not None:
@@ -314,10 +354,15 @@ def import_model(path: Path, models_dir: Path, model_id: str | None = None, titl
     if std is not None:
         scale["std"] = std
     spec = {
-        "shape": [-1, size, size, 3], "dtype": "float32", "channels": "RGB",
-        "mean": scale["mean"], "std": scale["std"],
+        "shape": [-1, size, size, 3],
+        "dtype": "float32",
+        "channels": "RGB",
+        "mean": scale["mean"],
+        "std": scale["std"],
         "range": [round((0 - scale["mean"]) / scale["std"], 6), round((255 - scale["mean"]) / scale["std"], 6)],
-        "resize": "bilinear", "crop": scale["crop"], "crop_fraction": scale["crop_fraction"],
+        "resize": "bilinear",
+        "crop": scale["crop"],
+        "crop_fraction": scale["crop_fraction"],
     }
     digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
     fields = {

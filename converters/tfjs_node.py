@@ -50,15 +50,22 @@ def run(model_dir: Path, fmt: str, inputs: list[np.ndarray], backend: str = "was
                 specs.append({"dtype": x.dtype.name, "shape": list(x.shape), "offset": offset})
                 f.write(x.tobytes())
                 offset += x.nbytes
-        request = {"model": str(Path(model_dir).resolve() / "model.json"), "format": fmt,
-                   "backend": backend, "inputs": str(tmp / "inputs.bin"), "runs": specs,
-                   "outputs": str(tmp / "outputs.bin"), "result": str(tmp / "result.json")}
+        request = {
+            "model": str(Path(model_dir).resolve() / "model.json"),
+            "format": fmt,
+            "backend": backend,
+            "inputs": str(tmp / "inputs.bin"),
+            "runs": specs,
+            "outputs": str(tmp / "outputs.bin"),
+            "result": str(tmp / "result.json"),
+        }
         (tmp / "request.json").write_text(json.dumps(request))
-        done = subprocess.run([node, str(RUNNER), str(tmp / "request.json")],
-                              capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+        done = subprocess.run(
+            [node, str(RUNNER), str(tmp / "request.json")], capture_output=True, text=True, timeout=TIMEOUT_SECONDS
+        )
         if done.returncode != 0:
-            lines = [l for l in done.stderr.splitlines() if l.strip()]
-            detail = next((l for l in lines if l.startswith("tfjs_runner:")), lines[0] if lines else "")
+            lines = [line for line in done.stderr.splitlines() if line.strip()]
+            detail = next((line for line in lines if line.startswith("tfjs_runner:")), lines[0] if lines else "")
             if "Cannot find package '@tensorflow" in done.stderr:
                 detail += " (run `npm install` in the repository first)"
             raise ConverterError(f"TF.js could not run the model: {detail.removeprefix('tfjs_runner: ')}")
@@ -82,6 +89,9 @@ def check_loads(model_dir: Path, fmt: str) -> None:
     except ConverterError as error:
         detail = str(error).removeprefix("TF.js could not run the model: ").removeprefix("Error: ")
         detail = detail.split(". ")[0]  # "Unknown layer: Lambda. This may be due to ..." -> first sentence
-        hint = ("Custom and Lambda layers have no TF.js implementation; rebuild the model "
-                "from built-in layers" if "Unknown layer" in detail else "try --to graph")
+        hint = (
+            "Custom and Lambda layers have no TF.js implementation; rebuild the model from built-in layers"
+            if "Unknown layer" in detail
+            else "try --to graph"
+        )
         raise ConverterError(f"TF.js 4.22 cannot load the converted model: {detail}. {hint}") from None

@@ -32,6 +32,7 @@ import dataclasses
 import math
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ MNIST_AUGMENT = {"max_shift": 2.0, "max_rotation_degrees": 10.0, "scale_range": 
 @dataclasses.dataclass
 class TrainingResult:
     """What a training run produced. `model` is the trained tf_keras model."""
+
     model_id: str
     model: Any
     labels: list[str]
@@ -69,9 +71,13 @@ class TrainingResult:
 
     def training_summary(self) -> dict[str, Any]:
         """The manifest's "training" object."""
-        summary = {"epochs": self.epochs, "seed": self.seed, "train_examples": self.train_examples,
-                   "test_examples": self.test_examples,
-                   "test_accuracy": round(self.test_accuracy, 4)}
+        summary = {
+            "epochs": self.epochs,
+            "seed": self.seed,
+            "train_examples": self.train_examples,
+            "test_examples": self.test_examples,
+            "test_accuracy": round(self.test_accuracy, 4),
+        }
         if self.test_top5 is not None:
             summary["test_top5"] = round(self.test_top5, 4)
         summary.update({k: round(v, 4) for k, v in self.extra.items()})
@@ -80,6 +86,7 @@ class TrainingResult:
 
 
 # ----------------------------------------------------------------------------- shared
+
 
 def keras_and_tf():
     from converters import tf_imports
@@ -100,9 +107,15 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def augment(x: np.ndarray, rng: np.random.Generator, *, max_shift: float = 0.0,
-            max_rotation_degrees: float = 0.0, scale_range: tuple[float, float] = (1.0, 1.0),
-            thicken: tuple[float, float, float] | None = None) -> np.ndarray:
+def augment(
+    x: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    max_shift: float = 0.0,
+    max_rotation_degrees: float = 0.0,
+    scale_range: tuple[float, float] = (1.0, 1.0),
+    thicken: tuple[float, float, float] | None = None,
+) -> np.ndarray:
     """Random variations of a batch [n, 28, 28, 1] of 0..1 images (ink = 1), drawn from `rng`.
 
     thicken: probabilities of keeping the strokes, widening them by 1 pixel (2x2 grey
@@ -114,8 +127,9 @@ def augment(x: np.ndarray, rng: np.random.Generator, *, max_shift: float = 0.0,
     images = tf.constant(x, tf.float32)
     if thicken is not None:
         width = rng.choice(3, size=n, p=np.asarray(thicken) / np.sum(thicken))
-        wider = tf.stack([images, tf.nn.max_pool2d(images, 2, 1, "SAME"),
-                          tf.nn.max_pool2d(images, 3, 1, "SAME")], axis=1)
+        wider = tf.stack(
+            [images, tf.nn.max_pool2d(images, 2, 1, "SAME"), tf.nn.max_pool2d(images, 3, 1, "SAME")], axis=1
+        )
         images = tf.gather(wider, width, batch_dims=1)
     angle = np.radians(rng.uniform(-max_rotation_degrees, max_rotation_degrees, n))
     scale = rng.uniform(*scale_range, n)
@@ -125,22 +139,38 @@ def augment(x: np.ndarray, rng: np.random.Generator, *, max_shift: float = 0.0,
     cos, sin = np.cos(angle) / scale, np.sin(angle) / scale
     centre = (x.shape[2] - 1) / 2, (x.shape[1] - 1) / 2
     ox, oy = centre[0] + shift[:, 0], centre[1] + shift[:, 1]
-    transforms = np.stack([cos, sin, centre[0] - cos * ox - sin * oy,
-                           -sin, cos, centre[1] + sin * ox - cos * oy,
-                           np.zeros(n), np.zeros(n)], axis=1).astype(np.float32)
+    transforms = np.stack(
+        [
+            cos,
+            sin,
+            centre[0] - cos * ox - sin * oy,
+            -sin,
+            cos,
+            centre[1] + sin * ox - cos * oy,
+            np.zeros(n),
+            np.zeros(n),
+        ],
+        axis=1,
+    ).astype(np.float32)
     out = tf.raw_ops.ImageProjectiveTransformV3(
-        images=images, transforms=transforms, output_shape=tf.constant(x.shape[1:3], tf.int32),
-        fill_value=0.0, interpolation="BILINEAR", fill_mode="CONSTANT")
+        images=images,
+        transforms=transforms,
+        output_shape=tf.constant(x.shape[1:3], tf.int32),
+        fill_value=0.0,
+        interpolation="BILINEAR",
+        fill_mode="CONSTANT",
+    )
     return out.numpy()
 
 
-def compile_for(model, steps: int, peak_learning_rate: float = PEAK_LEARNING_RATE,
-                loss: Any = "sparse_categorical_crossentropy") -> None:
+def compile_for(
+    model, steps: int, peak_learning_rate: float = PEAK_LEARNING_RATE, loss: Any = "sparse_categorical_crossentropy"
+) -> None:
     """Adam, a linear warm-up over the first 5 % of steps, then a cosine decay to zero."""
     keras, _ = keras_and_tf()
     schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, max(1, steps), warmup_target=peak_learning_rate,
-        warmup_steps=int(steps * WARMUP_FRACTION))
+        0.0, max(1, steps), warmup_target=peak_learning_rate, warmup_steps=int(steps * WARMUP_FRACTION)
+    )
     model.compile(keras.optimizers.Adam(schedule), loss, ["accuracy"])
 
 
@@ -153,10 +183,21 @@ def top_k_accuracy(probabilities: np.ndarray, labels: np.ndarray, k: int) -> flo
     return float(np.mean(np.any(top == labels[:, None], axis=1)))
 
 
-def fit(model, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, seed: int,
-        x_test: np.ndarray, y_test: np.ndarray, augment_options: dict[str, Any] | None,
-        progress: bool, name: str,
-        augmenter: Callable[..., np.ndarray] | None = None) -> tuple[list[dict[str, float]], float]:
+def fit(
+    model,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    augment_options: dict[str, Any] | None,
+    progress: bool,
+    name: str,
+    augmenter: Callable[..., np.ndarray] | None = None,
+) -> tuple[list[dict[str, float]], float]:
     """Train epoch by epoch, printing one line per epoch; returns (history, seconds).
 
     Each epoch sees a fresh NumPy-seeded shuffle and augmentation of the training set
@@ -172,22 +213,27 @@ def fit(model, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, se
         batch = x[order]
         if augment_options:
             batch = (augmenter or augment)(batch, rng, **augment_options)
-        fitted = model.fit(batch, y[order], batch_size=batch_size, epochs=epoch + 1,
-                           initial_epoch=epoch, shuffle=False, verbose=0)
+        fitted = model.fit(
+            batch, y[order], batch_size=batch_size, epochs=epoch + 1, initial_epoch=epoch, shuffle=False, verbose=0
+        )
         test_accuracy = float(np.mean(predict(model, x_test).argmax(axis=1) == y_test))
-        record = {"loss": float(fitted.history["loss"][-1]),
-                  "accuracy": float(fitted.history["accuracy"][-1]),
-                  "test_accuracy": test_accuracy, "seconds": time.monotonic() - started}
+        record = {
+            "loss": float(fitted.history["loss"][-1]),
+            "accuracy": float(fitted.history["accuracy"][-1]),
+            "test_accuracy": test_accuracy,
+            "seconds": time.monotonic() - started,
+        }
         history.append(record)
         if progress:
-            step(f"{name}: epoch {epoch + 1}/{epochs}  loss {record['loss']:.4f}  "
-                 f"train accuracy {record['accuracy']:.4f}  held-out accuracy "
-                 f"{test_accuracy:.4f}  ({record['seconds']:.0f} s)")
+            step(
+                f"{name}: epoch {epoch + 1}/{epochs}  loss {record['loss']:.4f}  "
+                f"train accuracy {record['accuracy']:.4f}  held-out accuracy "
+                f"{test_accuracy:.4f}  ({record['seconds']:.0f} s)"
+            )
     return history, time.monotonic() - started
 
 
-def write_model_folder(result: TrainingResult, out_dir: Path,
-                       check_in_tfjs: bool = True) -> dict[str, Any]:
+def write_model_folder(result: TrainingResult, out_dir: Path, check_in_tfjs: bool = True) -> dict[str, Any]:
     """The TF.js model folder of a training run in out_dir: model.json + shards +
     labels.txt + manifest.json, written as `pull` writes them (install.build_into) from
     the model's catalog entry, but into a folder of your choice instead of models/."""
@@ -200,33 +246,47 @@ def write_model_folder(result: TrainingResult, out_dir: Path,
         raise ConverterError(f"{out_dir} is not empty: write a trained model into a new folder")
     entry = trained.entry_for_result(result)
     result.manifest = install.build_into(
-        entry, out_dir, lambda folder: trained.conversion(result, folder, entry.quantization),
-        check_in_tfjs=check_in_tfjs)
+        entry,
+        out_dir,
+        lambda folder: trained.conversion(result, folder, entry.quantization),
+        check_in_tfjs=check_in_tfjs,
+    )
     return result.manifest
 
 
 # ----------------------------------------------------------------------------- MNIST
 
+
 def build_model(classes: int = 10):
     keras, _ = keras_and_tf()
     layers = keras.layers
-    return keras.Sequential([
-        keras.Input((28, 28, 1), name="image"),
-        layers.Conv2D(32, 3, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Conv2D(64, 3, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Flatten(),
-        layers.Dropout(0.4),
-        layers.Dense(128, activation="relu"),
-        layers.Dropout(0.4),
-        layers.Dense(classes, activation="softmax", name="probabilities"),
-    ], name=MODEL_ID.replace("-", "_"))
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1), name="image"),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dropout(0.4),
+            layers.Dense(128, activation="relu"),
+            layers.Dropout(0.4),
+            layers.Dense(classes, activation="softmax", name="probabilities"),
+        ],
+        name=MODEL_ID.replace("-", "_"),
+    )
 
 
-def train_mnist(out_dir: Path | str | None = None, *, limit: int | None = None,
-                epochs: int = EPOCHS, seed: int = 0, progress: bool = True,
-                source: str = "package", check_in_tfjs: bool = True) -> TrainingResult:
+def train_mnist(
+    out_dir: Path | str | None = None,
+    *,
+    limit: int | None = None,
+    epochs: int = EPOCHS,
+    seed: int = 0,
+    progress: bool = True,
+    source: str = "package",
+    check_in_tfjs: bool = True,
+) -> TrainingResult:
     """Train mnist-cnn; with out_dir, also write the TF.js model folder there.
 
     limit: train on the first `limit` training digits only (tests); the held-out set
@@ -240,21 +300,38 @@ def train_mnist(out_dir: Path | str | None = None, *, limit: int | None = None,
     x = (train.images[..., None] / np.float32(255)).astype(np.float32)
     x_test = (test.images[..., None] / np.float32(255)).astype(np.float32)
     if progress:
-        step(f"{MODEL_ID}: training on {len(x)} digits, holding out {len(x_test)}, "
-             f"{epochs} epochs (seed {seed})")
+        step(f"{MODEL_ID}: training on {len(x)} digits, holding out {len(x_test)}, {epochs} epochs (seed {seed})")
 
     seed_everything(seed)
     model = build_model()
     compile_for(model, epochs * math.ceil(len(x) / BATCH_SIZE))
-    history, seconds = fit(model, x, train.labels, epochs=epochs, batch_size=BATCH_SIZE,
-                           seed=seed, x_test=x_test, y_test=test.labels,
-                           augment_options=MNIST_AUGMENT, progress=progress, name=MODEL_ID)
+    history, seconds = fit(
+        model,
+        x,
+        train.labels,
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        seed=seed,
+        x_test=x_test,
+        y_test=test.labels,
+        augment_options=MNIST_AUGMENT,
+        progress=progress,
+        name=MODEL_ID,
+    )
     probabilities = predict(model, x_test)
     result = TrainingResult(
-        model_id=MODEL_ID, model=model, labels=[str(d) for d in range(10)], epochs=epochs,
-        seed=seed, train_examples=len(x), test_examples=len(x_test),
-        test_accuracy=top_k_accuracy(probabilities, test.labels, 1), test_top5=None,
-        seconds=seconds, history=history)
+        model_id=MODEL_ID,
+        model=model,
+        labels=[str(d) for d in range(10)],
+        epochs=epochs,
+        seed=seed,
+        train_examples=len(x),
+        test_examples=len(x_test),
+        test_accuracy=top_k_accuracy(probabilities, test.labels, 1),
+        test_top5=None,
+        seconds=seconds,
+        history=history,
+    )
     if progress:
         step(f"{MODEL_ID}: held-out accuracy {result.test_accuracy:.4f} after {seconds:.0f} s")
     if source == "keras":

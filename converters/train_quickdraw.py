@@ -39,8 +39,8 @@ in this order.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -48,8 +48,15 @@ from converters import datasets
 from converters.augment import augment_sketches
 from converters.console import ConverterError, step
 from converters.train_mnist import (
-    TrainingResult, compile_for, fit, keras_and_tf, predict, seed_everything, top_k_accuracy,
-    write_model_folder)
+    TrainingResult,
+    compile_for,
+    fit,
+    keras_and_tf,
+    predict,
+    seed_everything,
+    top_k_accuracy,
+    write_model_folder,
+)
 
 MODEL_ID = "quickdraw-cnn"
 EPOCHS = 40
@@ -57,33 +64,118 @@ BATCH_SIZE = 64
 TEST_FRACTION = 0.2
 # converters/augment.py; measured choices in demos/sketch/README.md ("What each change did").
 # The page now draws 1-pixel lines as the data does, so the pen is mostly kept as it is.
-AUGMENT = {"thicken": (0.6, 0.3, 0.1), "max_rotation_degrees": 12.0,
-           "scale_range": (0.75, 1.05), "max_shift": 2.0}
+AUGMENT = {"thicken": (0.6, 0.3, 0.1), "max_rotation_degrees": 12.0, "scale_range": (0.75, 1.05), "max_shift": 2.0}
 LABEL_SMOOTHING = 0.1
 # How a demo must frame a sketch (the manifest's input.framing) is catalog.QUICKDRAW_FRAMING.
 
 CATEGORIES = (
     # shapes and lines
-    "circle", "square", "triangle", "hexagon", "star", "line", "zigzag",
+    "circle",
+    "square",
+    "triangle",
+    "hexagon",
+    "star",
+    "line",
+    "zigzag",
     # sky and nature
-    "sun", "moon", "cloud", "lightning", "rainbow", "tree", "flower", "leaf", "mountain",
-    "snowflake", "palm tree", "cactus", "mushroom",
+    "sun",
+    "moon",
+    "cloud",
+    "lightning",
+    "rainbow",
+    "tree",
+    "flower",
+    "leaf",
+    "mountain",
+    "snowflake",
+    "palm tree",
+    "cactus",
+    "mushroom",
     # animals
-    "cat", "dog", "fish", "bird", "snail", "snake", "spider", "butterfly", "rabbit", "pig",
-    "elephant", "giraffe", "owl", "octopus", "crab", "bee", "whale", "duck", "sea turtle",
+    "cat",
+    "dog",
+    "fish",
+    "bird",
+    "snail",
+    "snake",
+    "spider",
+    "butterfly",
+    "rabbit",
+    "pig",
+    "elephant",
+    "giraffe",
+    "owl",
+    "octopus",
+    "crab",
+    "bee",
+    "whale",
+    "duck",
+    "sea turtle",
     # food
-    "apple", "banana", "pear", "carrot", "grapes", "strawberry", "pineapple", "watermelon",
-    "ice cream", "donut", "pizza", "hamburger", "lollipop", "birthday cake",
+    "apple",
+    "banana",
+    "pear",
+    "carrot",
+    "grapes",
+    "strawberry",
+    "pineapple",
+    "watermelon",
+    "ice cream",
+    "donut",
+    "pizza",
+    "hamburger",
+    "lollipop",
+    "birthday cake",
     # buildings and vehicles
-    "house", "car", "bicycle", "airplane", "train", "sailboat", "tent", "windmill",
+    "house",
+    "car",
+    "bicycle",
+    "airplane",
+    "train",
+    "sailboat",
+    "tent",
+    "windmill",
     # things at home
-    "umbrella", "key", "scissors", "coffee cup", "eyeglasses", "clock", "light bulb",
-    "envelope", "book", "chair", "table", "bed", "door", "ladder", "hammer", "fork", "spoon",
-    "pencil", "guitar", "headphones", "camera", "cell phone", "laptop", "television",
-    "candle", "bucket", "hourglass", "stop sign",
+    "umbrella",
+    "key",
+    "scissors",
+    "coffee cup",
+    "eyeglasses",
+    "clock",
+    "light bulb",
+    "envelope",
+    "book",
+    "chair",
+    "table",
+    "bed",
+    "door",
+    "ladder",
+    "hammer",
+    "fork",
+    "spoon",
+    "pencil",
+    "guitar",
+    "headphones",
+    "camera",
+    "cell phone",
+    "laptop",
+    "television",
+    "candle",
+    "bucket",
+    "hourglass",
+    "stop sign",
     # clothes and people
-    "hat", "crown", "t-shirt", "pants", "shoe", "sock", "eye", "smiley face", "hand",
-    "tooth", "skull",
+    "hat",
+    "crown",
+    "t-shirt",
+    "pants",
+    "shoe",
+    "sock",
+    "eye",
+    "smiley face",
+    "hand",
+    "tooth",
+    "skull",
 )
 assert len(CATEGORIES) == len(set(CATEGORIES)) == 100
 
@@ -124,8 +216,10 @@ def split(drawings: dict[str, np.ndarray], seed: int, limit_per_class: int | Non
         for part, picked in (("test", order[:held]), ("train", order[held:])):
             parts[part][0].append(images[picked])
             parts[part][1].append(np.full(len(picked), label, dtype=np.int64))
-    return tuple((center(np.concatenate(xs))[..., None].astype(np.float32), np.concatenate(ys))
-                 for xs, ys in (parts["train"], parts["test"]))
+    return tuple(
+        (center(np.concatenate(xs))[..., None].astype(np.float32), np.concatenate(ys))
+        for xs, ys in (parts["train"], parts["test"])
+    )
 
 
 def build_model(classes: int):
@@ -134,22 +228,32 @@ def build_model(classes: int):
     layers = keras.layers
 
     def conv(filters):
-        return [layers.Conv2D(filters, 3, padding="same", use_bias=False),
-                # momentum 0.9, not 0.99: short runs (125 steps per epoch) need the
-                # moving statistics that inference uses to catch up within an epoch.
-                layers.BatchNormalization(momentum=0.9), layers.ReLU()]
+        return [
+            layers.Conv2D(filters, 3, padding="same", use_bias=False),
+            # momentum 0.9, not 0.99: short runs (125 steps per epoch) need the
+            # moving statistics that inference uses to catch up within an epoch.
+            layers.BatchNormalization(momentum=0.9),
+            layers.ReLU(),
+        ]
 
     # A fourth stage of 256 filters and global average pooling in place of flatten + dense
     # 256: the same 415k parameters, 2 points better on the validation drawings (README).
-    return keras.Sequential([
-        keras.Input((28, 28, 1), name="image"),
-        *conv(32), layers.MaxPooling2D(),    # 14x14
-        *conv(64), layers.MaxPooling2D(),    # 7x7
-        *conv(128), layers.MaxPooling2D(),   # 3x3
-        *conv(256), layers.GlobalAveragePooling2D(),
-        layers.Dropout(0.3),
-        layers.Dense(classes, activation="softmax", name="probabilities"),
-    ], name="single_view")
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1), name="image"),
+            *conv(32),
+            layers.MaxPooling2D(),  # 14x14
+            *conv(64),
+            layers.MaxPooling2D(),  # 7x7
+            *conv(128),
+            layers.MaxPooling2D(),  # 3x3
+            *conv(256),
+            layers.GlobalAveragePooling2D(),
+            layers.Dropout(0.3),
+            layers.Dense(classes, activation="softmax", name="probabilities"),
+        ],
+        name="single_view",
+    )
 
 
 def with_mirror_view(single_view):
@@ -176,9 +280,16 @@ def thick(x: np.ndarray) -> np.ndarray:
     return tf.nn.max_pool2d(tf.constant(x), 3, 1, "SAME").numpy()
 
 
-def train_quickdraw(out_dir: Path | str | None = None, *, classes: int | Sequence[str] = 100,
-                    limit_per_class: int | None = None, epochs: int = EPOCHS, seed: int = 0,
-                    progress: bool = True, check_in_tfjs: bool = True) -> TrainingResult:
+def train_quickdraw(
+    out_dir: Path | str | None = None,
+    *,
+    classes: int | Sequence[str] = 100,
+    limit_per_class: int | None = None,
+    epochs: int = EPOCHS,
+    seed: int = 0,
+    progress: bool = True,
+    check_in_tfjs: bool = True,
+) -> TrainingResult:
     """Train quickdraw-cnn; with out_dir, also write the TF.js model folder there.
 
     classes: how many of CATEGORIES (the first N), or the category names themselves.
@@ -187,36 +298,62 @@ def train_quickdraw(out_dir: Path | str | None = None, *, classes: int | Sequenc
     names = choose_categories(classes)
     (x, y), (x_test, y_test) = split(datasets.load_quickdraw(names), seed, limit_per_class)
     if progress:
-        step(f"{MODEL_ID}: training on {len(x)} drawings of {len(names)} categories, holding "
-             f"out {len(x_test)}, {epochs} epochs (seed {seed})")
+        step(
+            f"{MODEL_ID}: training on {len(x)} drawings of {len(names)} categories, holding "
+            f"out {len(x_test)}, {epochs} epochs (seed {seed})"
+        )
 
     seed_everything(seed)
     keras, _ = keras_and_tf()
     single = build_model(len(names))
-    compile_for(single, epochs * math.ceil(len(x) / BATCH_SIZE),
-                loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING))
-    history, seconds = fit(single, x, np.eye(len(names), dtype=np.float32)[y], epochs=epochs,
-                           batch_size=BATCH_SIZE, seed=seed, x_test=x_test, y_test=y_test,
-                           augment_options=AUGMENT, augmenter=augment_sketches,
-                           progress=progress, name=MODEL_ID)
+    compile_for(
+        single,
+        epochs * math.ceil(len(x) / BATCH_SIZE),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
+    )
+    history, seconds = fit(
+        single,
+        x,
+        np.eye(len(names), dtype=np.float32)[y],
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        seed=seed,
+        x_test=x_test,
+        y_test=y_test,
+        augment_options=AUGMENT,
+        augmenter=augment_sketches,
+        progress=progress,
+        name=MODEL_ID,
+    )
     model = with_mirror_view(single)
     probabilities = predict(model, x_test)
     one_view = predict(single, x_test)
     result = TrainingResult(
-        model_id=MODEL_ID, model=model, labels=names, epochs=epochs, seed=seed,
-        train_examples=len(x), test_examples=len(x_test),
+        model_id=MODEL_ID,
+        model=model,
+        labels=names,
+        epochs=epochs,
+        seed=seed,
+        train_examples=len(x),
+        test_examples=len(x_test),
         test_accuracy=top_k_accuracy(probabilities, y_test, 1),
-        test_top5=top_k_accuracy(probabilities, y_test, 5), seconds=seconds, history=history,
-        extra={"test_accuracy_single_view": top_k_accuracy(one_view, y_test, 1),
-               "test_top5_single_view": top_k_accuracy(one_view, y_test, 5),
-               "test_accuracy_thick_strokes":
-               top_k_accuracy(predict(model, thick(x_test)), y_test, 1)})
+        test_top5=top_k_accuracy(probabilities, y_test, 5),
+        seconds=seconds,
+        history=history,
+        extra={
+            "test_accuracy_single_view": top_k_accuracy(one_view, y_test, 1),
+            "test_top5_single_view": top_k_accuracy(one_view, y_test, 5),
+            "test_accuracy_thick_strokes": top_k_accuracy(predict(model, thick(x_test)), y_test, 1),
+        },
+    )
     if progress:
-        step(f"{MODEL_ID}: held-out top-1 {result.test_accuracy:.4f}, top-5 "
-             f"{result.test_top5:.4f} (one view without its mirror: "
-             f"{result.extra['test_accuracy_single_view']:.4f} / "
-             f"{result.extra['test_top5_single_view']:.4f}), thick strokes top-1 "
-             f"{result.extra['test_accuracy_thick_strokes']:.4f} after {seconds:.0f} s")
+        step(
+            f"{MODEL_ID}: held-out top-1 {result.test_accuracy:.4f}, top-5 "
+            f"{result.test_top5:.4f} (one view without its mirror: "
+            f"{result.extra['test_accuracy_single_view']:.4f} / "
+            f"{result.extra['test_top5_single_view']:.4f}), thick strokes top-1 "
+            f"{result.extra['test_accuracy_thick_strokes']:.4f} after {seconds:.0f} s"
+        )
     if out_dir is not None:
         write_model_folder(result, Path(out_dir), check_in_tfjs)
     return result

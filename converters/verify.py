@@ -35,15 +35,59 @@ FLOAT32_TOLERANCE = 1e-3
 KEYPOINT_THRESHOLD = 0.3  # pose-detection's default score threshold for drawing a keypoint
 # pose-detection's BlazePose keypoint names, in the model's order.
 BLAZEPOSE_KEYPOINTS = [
-    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
-    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
-    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
-    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip",
-    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
-    "left_foot_index", "right_foot_index"]
-MOVENET_KEYPOINTS = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
-                     "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
-                     "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
+    "nose",
+    "left_eye_inner",
+    "left_eye",
+    "left_eye_outer",
+    "right_eye_inner",
+    "right_eye",
+    "right_eye_outer",
+    "left_ear",
+    "right_ear",
+    "mouth_left",
+    "mouth_right",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_pinky",
+    "right_pinky",
+    "left_index",
+    "right_index",
+    "left_thumb",
+    "right_thumb",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+    "left_heel",
+    "right_heel",
+    "left_foot_index",
+    "right_foot_index",
+]
+MOVENET_KEYPOINTS = [
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+]
 
 
 @dataclasses.dataclass
@@ -75,8 +119,10 @@ def verify(models_dir: Path, model_id: str, backend: str = "wasm") -> Report:
         raise ConverterError(f"{model_id} is not installed in {models_dir} (installed: {installed})")
     report = Report(model_id)
     quant = found.get("quantization") or "float32"
-    report.say(f"{model_id}: {found['format']} model, {quant} weights, "
-               f"{found['weight_bytes'] / 1e6:.2f} MB of weights, {len(found['files'])} files")
+    report.say(
+        f"{model_id}: {found['format']} model, {quant} weights, "
+        f"{found['weight_bytes'] / 1e6:.2f} MB of weights, {len(found['files'])} files"
+    )
 
     report.problems += manifest.check_files(folder, found)
     if report.problems:
@@ -100,9 +146,11 @@ def verify(models_dir: Path, model_id: str, backend: str = "wasm") -> Report:
     step(f"{model_id}: running TF.js ({backend}) on {len(named)} inputs of {size[0]}x{size[1]}")
     result = tfjs_node.run(folder, found["format"], list(named.values()), backend)
     timings = [r.ms for r in result.runs]
-    report.say(f"  TF.js {result.backend} (Node): loaded in {result.load_ms:.0f} ms, "
-               f"{np.median(timings):.0f} ms per input (median)")
-    runs = dict(zip(named, result.runs))
+    report.say(
+        f"  TF.js {result.backend} (Node): loaded in {result.load_ms:.0f} ms, "
+        f"{np.median(timings):.0f} ms per input (median)"
+    )
+    runs = dict(zip(named, result.runs, strict=True))
 
     # The first output in TF.js order is what a demo reads; the manifest describes it.
     _check_shape(report, found, runs["astronaut"].outputs)
@@ -128,7 +176,7 @@ def _in_key_order(folder: Path, run: tfjs_node.Run) -> list[np.ndarray]:
     key_of = {spec["name"].split(":")[0]: key for key, spec in signature.get("outputs", {}).items()}
     if len(run.outputs) < 2 or not key_of:
         return run.outputs
-    pairs = sorted(zip(run.names, run.outputs), key=lambda p: key_of.get(p[0].split(":")[0], p[0]))
+    pairs = sorted(zip(run.names, run.outputs, strict=True), key=lambda p: key_of.get(p[0].split(":")[0], p[0]))
     return [array for _, array in pairs]
 
 
@@ -138,7 +186,10 @@ def _check_shape(report: Report, found: dict[str, Any], outputs: list[np.ndarray
     expected = found["output"].get("shape") or []
 
     def fits(output):
-        return len(expected) == len(output.shape) and all(e in (-1, a) for e, a in zip(expected, output.shape))
+        return len(expected) == len(output.shape) and all(
+            e in (-1, a) for e, a in zip(expected, output.shape, strict=True)
+        )
+
     if not any(fits(o) for o in outputs):
         actual = ", ".join(str(list(o.shape)) for o in outputs)
         report.problems.append(f"output shape {actual} does not match the manifest's {expected}")
@@ -151,8 +202,9 @@ def _check_labels(report: Report, found: dict[str, Any], folder: Path, output: n
         return
     if len(names) != output.shape[-1]:
         background = " (with the background class)" if found["output"].get("background_class") else ""
-        report.problems.append(f"labels.txt names {len(names)} classes{background} but the model "
-                               f"outputs {output.shape[-1]} values")
+        report.problems.append(
+            f"labels.txt names {len(names)} classes{background} but the model outputs {output.shape[-1]} values"
+        )
 
 
 def _labels(folder: Path, found: dict[str, Any]) -> list[str] | None:
@@ -162,8 +214,7 @@ def _labels(folder: Path, found: dict[str, Any]) -> list[str] | None:
     return (["background"] + names) if found["output"].get("background_class") else names
 
 
-def _compare(report: Report, found: dict[str, Any], tf_outputs: dict, tfjs_outputs: dict,
-             folder: Path) -> None:
+def _compare(report: Report, found: dict[str, Any], tf_outputs: dict, tfjs_outputs: dict, folder: Path) -> None:
     labels = _labels(folder, found)
     classify = labels is not None or found["task"] == "image-classification"
     worst, scale = 0.0, 0.0
@@ -173,7 +224,7 @@ def _compare(report: Report, found: dict[str, Any], tf_outputs: dict, tfjs_outpu
         if len(ours) != len(theirs):
             report.problems.append(f"TensorFlow gives {len(ours)} outputs, TF.js {len(theirs)}")
             return
-        diff = max(float(np.max(np.abs(a.astype(np.float64) - b))) for a, b in zip(ours, theirs))
+        diff = max(float(np.max(np.abs(a.astype(np.float64) - b))) for a, b in zip(ours, theirs, strict=True))
         worst = max(worst, diff)
         scale = max(scale, *(float(np.max(np.abs(a))) for a in ours))
         line = f"  {name:<10} max |TF - TF.js| {diff:.2e}"
@@ -184,8 +235,10 @@ def _compare(report: Report, found: dict[str, Any], tf_outputs: dict, tfjs_outpu
                 total += 1
                 agree += same
                 report.top1[name] = labels[js_top] if labels else str(js_top)
-            line += (f"   top-1 TF {_label(labels, tf_top)!r} / TF.js {_label(labels, js_top)!r}"
-                     f"{'' if same else '  DIFFERENT'}")
+            line += (
+                f"   top-1 TF {_label(labels, tf_top)!r} / TF.js {_label(labels, js_top)!r}"
+                f"{'' if same else '  DIFFERENT'}"
+            )
         report.say(line)
     report.max_abs_diff, report.relative_diff = worst, worst / (scale or 1.0)
     report.top1_agree, report.top1_total = agree, total
@@ -195,23 +248,25 @@ def _compare(report: Report, found: dict[str, Any], tf_outputs: dict, tfjs_outpu
         summary += f", top-1 agreement on photos {agree}/{total}"
     report.say(summary)
     if quant is None and report.relative_diff > FLOAT32_TOLERANCE:
-        report.problems.append(f"float32 model differs by {report.relative_diff:.1e} relative "
-                               f"(tolerance {FLOAT32_TOLERANCE:.0e})")
+        report.problems.append(
+            f"float32 model differs by {report.relative_diff:.1e} relative (tolerance {FLOAT32_TOLERANCE:.0e})"
+        )
     if classify and quant != "uint8" and agree != total:
         report.problems.append(f"top-1 differs from the original on {total - agree} photo(s)")
     if quant == "uint8":
         report.say("  (uint8 weights: differences are the measured cost of quantization, not a failure)")
         if classify and agree < total:
-            report.say(f"  WARNING: uint8 changed the top-1 class on {total - agree} of {total} photos; "
-                       "prefer float16 for this model")
+            report.say(
+                f"  WARNING: uint8 changed the top-1 class on {total - agree} of {total} photos; "
+                "prefer float16 for this model"
+            )
 
 
 def _label(labels: list[str] | None, index: int) -> str:
     return labels[index].split(",")[0] if labels else str(index)
 
 
-def _check_trained(report: Report, found: dict[str, Any], folder: Path, backend: str,
-                   source: sources.Source) -> None:
+def _check_trained(report: Report, found: dict[str, Any], folder: Path, backend: str, source: sources.Source) -> None:
     """No original file survives training; the converted model must instead score on the
     held-out examples what the Keras model scored when it was trained."""
     expected = (found.get("training") or {}).get("test_accuracy")
@@ -222,8 +277,10 @@ def _check_trained(report: Report, found: dict[str, Any], folder: Path, backend:
     step(f"{found['id']}: scoring {len(x)} held-out examples in TF.js")
     (probs,) = tfjs_node.run(folder, found["format"], [x], backend).runs[0].outputs
     accuracy = float((probs.argmax(axis=1) == y).mean())
-    report.say(f"  held-out accuracy in TF.js {accuracy:.4f} on {len(x)} examples "
-               f"(Keras at training time: {expected:.4f} on {found['training']['test_examples']})")
+    report.say(
+        f"  held-out accuracy in TF.js {accuracy:.4f} on {len(x)} examples "
+        f"(Keras at training time: {expected:.4f} on {found['training']['test_examples']})"
+    )
     if abs(probs.sum(axis=1) - 1).max() > 1e-3:
         report.problems.append("outputs are not probabilities")
     # The same network on a subset of the same data: within a few points of the full score.
@@ -262,11 +319,15 @@ def _check_pose(report: Report, found: dict[str, Any], outputs: list[np.ndarray]
         report.problems.append(f"no sanity check for pose family {family!r}")
         return
     names = BLAZEPOSE_KEYPOINTS if family == "blazepose" else MOVENET_KEYPOINTS
-    report.keypoints = {name: {"x": float(x), "y": float(y), "score": float(s)}
-                        for name, y, x, s in zip(names, ys, xs, scores)}
+    report.keypoints = {
+        name: {"x": float(x), "y": float(y), "score": float(s)}
+        for name, y, x, s in zip(names, ys, xs, scores, strict=True)
+    }
     confident = [n for n, k in report.keypoints.items() if k["score"] > KEYPOINT_THRESHOLD]
     nose = report.keypoints["nose"]
-    report.say(f"  astronaut: {len(confident)}/{len(names)} keypoints above {KEYPOINT_THRESHOLD} ({', '.join(confident)})")
+    report.say(
+        f"  astronaut: {len(confident)}/{len(names)} keypoints above {KEYPOINT_THRESHOLD} ({', '.join(confident)})"
+    )
     report.say(f"  nose at x={nose['x']:.2f} y={nose['y']:.2f} score {nose['score']:.2f}")
     # Unseen joints (legs, here) may be guessed outside the frame; seen ones may not.
     if any(not (0 <= k[axis] <= 1) for n in confident for k in [report.keypoints[n]] for axis in "xy"):
@@ -290,15 +351,20 @@ def _expect(report: Report, ok: bool, said: str, problem: str) -> None:
 
 def _check_segmentation(report: Report, found: dict[str, Any], runs: dict) -> None:
     """The mask covers the middle of the astronaut (her face and chest) and not the rocket photo."""
+
     def mask(name):
         return next(o for o in runs[name].outputs if o.ndim == 4)[0, ..., 0]
+
     person = mask("astronaut")
     height, width = person.shape
-    middle = person[height // 8: height // 2, 3 * width // 8: 5 * width // 8].mean()
+    middle = person[height // 8 : height // 2, 3 * width // 8 : 5 * width // 8].mean()
     nobody = mask("rocket").mean()
-    _expect(report, middle > 0.6 and nobody < 0.1,
-            f"mask: astronaut's face and chest {middle:.2f}, the rocket photo (nobody) {nobody:.2f} on average",
-            f"the mask does not find the astronaut ({middle:.2f}) or finds a person in the rocket photo ({nobody:.2f})")
+    _expect(
+        report,
+        middle > 0.6 and nobody < 0.1,
+        f"mask: astronaut's face and chest {middle:.2f}, the rocket photo (nobody) {nobody:.2f} on average",
+        f"the mask does not find the astronaut ({middle:.2f}) or finds a person in the rocket photo ({nobody:.2f})",
+    )
 
 
 def _check_detection(report: Report, found: dict[str, Any], runs: dict) -> None:
@@ -307,22 +373,31 @@ def _check_detection(report: Report, found: dict[str, Any], runs: dict) -> None:
 
     def scores(name):  # every cell of every stride: [cells, classes], sigmoid already applied
         return np.concatenate([o.reshape(-1, classes) for o in runs[name].outputs if o.shape[-1] == classes])
+
     person = scores("astronaut")[:, 0].max()
     ghost = scores("rocket").max()
-    _expect(report, person > 0.5 and ghost < 0.5,
-            f"best person score on the astronaut {person:.2f}, best score of any class on the rocket photo {ghost:.2f}",
-            f"no confident person on the astronaut ({person:.2f}) or a ghost on the rocket photo ({ghost:.2f})")
+    _expect(
+        report,
+        person > 0.5 and ghost < 0.5,
+        f"best person score on the astronaut {person:.2f}, best score of any class on the rocket photo {ghost:.2f}",
+        f"no confident person on the astronaut ({person:.2f}) or a ghost on the rocket photo ({ghost:.2f})",
+    )
 
 
 def _check_person_detector(report: Report, found: dict[str, Any], runs: dict) -> None:
     """BlazePose's first stage: some anchor is sure there is a person in the astronaut photo."""
+
     def best(name):  # [1, anchors, 13]: the score logit, then the box and four keypoints
         out = next(o for o in runs[name].outputs if o.ndim == 3)
         return float(_sigmoid(out[0, :, 0].max()))
+
     person, nobody = best("astronaut"), best("rocket")
-    _expect(report, person > 0.5 and nobody < person,
-            f"best person score: astronaut {person:.2f}, rocket photo {nobody:.2f}",
-            f"the detector is not sure of the astronaut ({person:.2f}, rocket photo {nobody:.2f})")
+    _expect(
+        report,
+        person > 0.5 and nobody < person,
+        f"best person score: astronaut {person:.2f}, rocket photo {nobody:.2f}",
+        f"the detector is not sure of the astronaut ({person:.2f}, rocket photo {nobody:.2f})",
+    )
 
 
 PHOTO_CHECKS = {

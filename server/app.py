@@ -18,8 +18,7 @@ from server.security import add_security_headers, refuse_cross_site
 def create_app(config: Config | None = None) -> web.Application:
     config = config or Config()
     # Uploads are capped by /api/prepare itself (with a clear 413), a little under this.
-    app = web.Application(middlewares=[error_pages, refuse_cross_site],
-                          client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
+    app = web.Application(middlewares=[error_pages, refuse_cross_site], client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
     app[keys.CONFIG] = config
     app[keys.DECODE_SLOTS] = DecodeSlots()
     app[keys.DEMOS] = discover_demos(config.demos_dir)

@@ -64,9 +64,11 @@ def load_demo(folder: Path) -> Demo:
         if unknown_scripts:
             raise DemoError(f"{folder}/demo.toml: unknown {key} {sorted(unknown_scripts)}")
     readme = folder / "README.md"
-    lesson = markdown.markdown(
-        readme.read_text(encoding="utf-8"), extensions=["fenced_code", "tables"]
-    ) if readme.exists() else ""
+    lesson = (
+        markdown.markdown(readme.read_text(encoding="utf-8"), extensions=["fenced_code", "tables"])
+        if readme.exists()
+        else ""
+    )
     return Demo(
         name=name,
         title=meta["title"],

@@ -30,7 +30,8 @@ def error_response(request: web.Request, status: int, reason: str, message: str 
     if _wants_json(request):
         return web.json_response({"error": message or reason, "status": status}, status=status)
     return aiohttp_jinja2.render_template(
-        "error.html", request,
+        "error.html",
+        request,
         {"status": status, "reason": reason, "message": message, "path": request.path},
         status=status,
     )

@@ -61,10 +61,8 @@ def normalise_base_url(base_url: str) -> str:
     if not base.startswith("/") or base.startswith("//"):
         raise ExportError(f"--base-url must be a path on the host, such as /gallery/ (got {base_url!r})")
     base = base.rstrip("/") + "/"
-    if not re.fullmatch(r"/(?:[A-Za-z0-9._~-]+/)*", base) or any(
-            part in (".", "..") for part in base.split("/")):
-        raise ExportError(f"--base-url may hold only letters, digits and . _ ~ - between slashes "
-                          f"(got {base_url!r})")
+    if not re.fullmatch(r"/(?:[A-Za-z0-9._~-]+/)*", base) or any(part in (".", "..") for part in base.split("/")):
+        raise ExportError(f"--base-url may hold only letters, digits and . _ ~ - between slashes (got {base_url!r})")
     return base
 
 
@@ -79,10 +77,12 @@ def rebase(text: str, base: str) -> str:
 
 def headers_file(base: str) -> str:
     """`_headers` (Netlify / Cloudflare Pages syntax): what the gallery server sends."""
-    lines = ["# Response headers for static hosts that read this file (Netlify, Cloudflare Pages).",
-             "# COOP/COEP make the pages cross-origin isolated, so the wasm backend may use threads;",
-             "# the rest is the gallery server's security policy (server/security.py).",
-             f"{base}*"]
+    lines = [
+        "# Response headers for static hosts that read this file (Netlify, Cloudflare Pages).",
+        "# COOP/COEP make the pages cross-origin isolated, so the wasm backend may use threads;",
+        "# the rest is the gallery server's security policy (server/security.py).",
+        f"{base}*",
+    ]
     lines += [f"  {name}: {value}" for name, value in SECURITY_HEADERS.items()]
     for url in WASM_FILES:
         lines += [f"{base}{url.lstrip('/')}", "  Content-Type: application/wasm"]
@@ -117,15 +117,18 @@ def _running(pid: int) -> bool:
 
 def _check_target(config: Config, target: Path) -> None:
     if not config.models_dir.is_dir():
-        raise ExportError(f"the models folder {config.models_dir} does not exist; "
-                          "pass --models-dir with the folder of installed models")
+        raise ExportError(
+            f"the models folder {config.models_dir} does not exist; "
+            "pass --models-dir with the folder of installed models"
+        )
     if target.name == "":
         raise ExportError(f"{target} is the root of the file system; choose a folder for the site")
     if target.exists() and not target.is_dir():
         raise ExportError(f"{target} is a file, not a folder; choose a new or empty folder for the site")
     if not target.parent.is_dir():
-        raise ExportError(f"the folder {target.parent} does not exist; create it first, "
-                          "or choose a target inside an existing folder")
+        raise ExportError(
+            f"the folder {target.parent} does not exist; create it first, or choose a target inside an existing folder"
+        )
     if target.exists() and any(target.iterdir()) and not (target / MARKER).exists():
         raise ExportError(f"{target} exists and is not an earlier export; choose an empty or new folder.")
 
@@ -154,8 +157,11 @@ async def export_site(config: Config, target: Path, base_url: str = "/") -> dict
                 if response.status != 200:
                     raise ExportError(f"{url} answered {response.status}; nothing was exported.")
                 body = await response.read()
-                if base != "/" and response.content_type in _REBASED_TYPES and not url.startswith(
-                        ("/models/", "/vendor/")):
+                if (
+                    base != "/"
+                    and response.content_type in _REBASED_TYPES
+                    and not url.startswith(("/models/", "/vendor/"))
+                ):
                     body = rebase(body.decode("utf-8"), base).encode("utf-8")
                 path = staging / _file_for(url)
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,5 +175,4 @@ async def export_site(config: Config, target: Path, base_url: str = "/") -> dict
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return {"files": len(set(urls)), "bytes": written, "models": len(models), "path": str(target),
-            "base_url": base}
+    return {"files": len(set(urls)), "bytes": written, "models": len(models), "path": str(target), "base_url": base}

@@ -67,9 +67,7 @@ def resolve_inside(root: Path, relative: str) -> Path | None:
 
 
 def content_type(path: Path) -> str:
-    return CONTENT_TYPES.get(path.suffix.lower()) or (
-        mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    )
+    return CONTENT_TYPES.get(path.suffix.lower()) or (mimetypes.guess_type(path.name)[0] or "application/octet-stream")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -136,15 +134,19 @@ async def _send(request, path, file, stat, etag, cache_control) -> web.StreamRes
     headers = {hdrs.CACHE_CONTROL: cache_control, hdrs.ETAG: etag}
     if (if_match := request.headers.get(hdrs.IF_MATCH)) is not None and not _etag_matches(if_match, etag, weak=False):
         return web.Response(status=412, headers=headers)
-    if (if_none_match := request.headers.get(hdrs.IF_NONE_MATCH)) is not None and _etag_matches(if_none_match, etag, weak=True):
+    if (if_none_match := request.headers.get(hdrs.IF_NONE_MATCH)) is not None and _etag_matches(
+        if_none_match, etag, weak=True
+    ):
         return web.Response(status=304, headers=headers)
     try:
         byte_range = _byte_range(request, etag, stat.st_size)
     except ValueError:
         return web.Response(status=416, headers={**headers, hdrs.CONTENT_RANGE: f"bytes */{stat.st_size}"})
     start, count = byte_range or (0, stat.st_size)
-    response = web.StreamResponse(status=206 if byte_range else 200, headers={
-        **headers, hdrs.CONTENT_TYPE: content_type(path), hdrs.ACCEPT_RANGES: "bytes"})
+    response = web.StreamResponse(
+        status=206 if byte_range else 200,
+        headers={**headers, hdrs.CONTENT_TYPE: content_type(path), hdrs.ACCEPT_RANGES: "bytes"},
+    )
     if byte_range:
         response.headers[hdrs.CONTENT_RANGE] = f"bytes {start}-{start + count - 1}/{stat.st_size}"
     response.content_length = count

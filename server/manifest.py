@@ -33,8 +33,9 @@ FORMATS = ("graph", "layers")
 # .fullmatch agree (with '$', "abc\n" would pass).
 MAX_ID_LENGTH = 64
 ID_PATTERN = re.compile(rf"[a-z0-9][a-z0-9._-]{{0,{MAX_ID_LENGTH - 1}}}\Z")
-ID_RULE = (f"at most {MAX_ID_LENGTH} characters: lower-case letters, digits, '.', '_' and '-', "
-           "starting with a letter or digit")
+ID_RULE = (
+    f"at most {MAX_ID_LENGTH} characters: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def installed(models_dir: Path) -> dict[str, dict[str, Any]]:
 
 # ----------------------------------------------------------------------------- hashes
 
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -134,6 +136,7 @@ def check_files(folder: Path, manifest: dict[str, Any]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- writing
+
 
 def weight_files(folder: Path) -> list[str]:
     """The shard files model.json's weightsManifest points at."""
@@ -172,7 +175,7 @@ def write(folder: Path, fields: dict[str, Any]) -> dict[str, Any]:
         "schema": SCHEMA,
         **fields,
         "tools": tool_versions(),
-        "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "files": files,
         "bytes": sum(f["bytes"] for f in files.values()),
         "weight_bytes": sum(files[s]["bytes"] for s in shards),

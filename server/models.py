@@ -18,8 +18,22 @@ installed_models = manifest.installed
 
 def summary(found: dict) -> dict:
     """What /api/models lists for one model: enough to choose it and to cache it."""
-    keys = ("id", "title", "task", "format", "input", "output", "labels", "source",
-            "licence", "quantization", "bytes", "weight_bytes", "sha256", "pose")
+    keys = (
+        "id",
+        "title",
+        "task",
+        "format",
+        "input",
+        "output",
+        "labels",
+        "source",
+        "licence",
+        "quantization",
+        "bytes",
+        "weight_bytes",
+        "sha256",
+        "pose",
+    )
     entry = {key: found.get(key) for key in keys if key in found}
     entry["url"] = f"/models/{found['id']}/"
     return entry

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from server.config import Config
 from server.demos import Demo
-from server.vendor import BASE_SCRIPTS, OPTIONAL_SCRIPTS, package_version, VENDOR_PACKAGES
+from server.vendor import BASE_SCRIPTS, OPTIONAL_SCRIPTS, VENDOR_PACKAGES, package_version
 
 WASM_FILES = [
     "/vendor/tfjs-backend-wasm/tfjs-backend-wasm.wasm",
@@ -29,16 +29,23 @@ NOT_FETCHED = {"demo.toml", "README.md", "index.html"}
 
 
 def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(
-        part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts)
+    )
 
 
 def shell_urls(config: Config, demos: dict[str, Demo], models: dict[str, dict]) -> list[str]:
     urls = ["/", "/api/models"]
     for demo in demos.values():
         urls.append(demo.url)
-        urls += [f"{demo.url}{p.relative_to(demo.folder).as_posix()}" for p in _files(demo.folder)
-                 if p.name not in NOT_FETCHED]
+        urls += [
+            f"{demo.url}{p.relative_to(demo.folder).as_posix()}"
+            for p in _files(demo.folder)
+            if p.name not in NOT_FETCHED
+        ]
     urls += [f"/static/{p.relative_to(config.static_dir).as_posix()}" for p in _files(config.static_dir)]
     urls += BASE_SCRIPTS + WASM_FILES
     urls += sorted({OPTIONAL_SCRIPTS[s] for demo in demos.values() for s in demo.scripts + demo.inference_scripts})
@@ -56,8 +63,11 @@ def build_id(config: Config, demos: dict[str, Demo], models: dict[str, dict]) ->
     # lives: replicas deployed in different folders must agree, or a browser behind a load
     # balancer would see a "new build" and drop its offline cache every time it changed replica.
     digest = hashlib.sha256()
-    folders = {"static": config.static_dir, "templates": config.templates_dir,
-               **{f"demos/{name}": demo.folder for name, demo in sorted(demos.items())}}
+    folders = {
+        "static": config.static_dir,
+        "templates": config.templates_dir,
+        **{f"demos/{name}": demo.folder for name, demo in sorted(demos.items())},
+    }
     for label, folder in folders.items():
         for path in _files(folder):
             name = f"{label}/{path.relative_to(folder).as_posix()}".encode()

@@ -121,8 +121,11 @@ def _bytes_per_pixel(image: Image.Image) -> int:
 
 def _draft_scale(width: int, height: int, out_side: int) -> int:
     scale = 1
-    while (scale < 8 and width * height / (2 * scale) ** 2 >= DRAFT_MIN_PIXELS
-           and min(width, height) / (2 * scale) >= 2 * out_side):
+    while (
+        scale < 8
+        and width * height / (2 * scale) ** 2 >= DRAFT_MIN_PIXELS
+        and min(width, height) / (2 * scale) >= 2 * out_side
+    ):
         scale *= 2
     return scale
 
@@ -139,10 +142,12 @@ def decode(data: bytes, out_side: int = 0) -> tuple[Image.Image, tuple[int, int]
     except UnidentifiedImageError:
         other = _other_format(data)
         if other:
-            raise PrepareError(415, f"The upload looks like a {other} image; this server decodes only "
-                                    f"{', '.join(FORMATS[:-1])} and {FORMATS[-1]}.") from None
-        raise PrepareError(400, "The upload could not be decoded as an image "
-                                f"({', '.join(FORMATS)}).") from None
+            raise PrepareError(
+                415,
+                f"The upload looks like a {other} image; this server decodes only "
+                f"{', '.join(FORMATS[:-1])} and {FORMATS[-1]}.",
+            ) from None
+        raise PrepareError(400, f"The upload could not be decoded as an image ({', '.join(FORMATS)}).") from None
     except Exception as exc:  # Pillow's header parsers raise whatever broken bytes lead them to
         raise PrepareError(400, f"The upload could not be decoded as an image ({exc.__class__.__name__}).") from exc
     full_size = image.size
@@ -154,9 +159,12 @@ def decode(data: bytes, out_side: int = 0) -> tuple[Image.Image, tuple[int, int]
             image.draft(None, (math.ceil(image.width / scale), math.ceil(image.height / scale)))
     decoded_bytes = image.width * image.height * _bytes_per_pixel(image)
     if decoded_bytes > MAX_DECODED_BYTES:
-        raise PrepareError(413, f"Decoded, the image would take {decoded_bytes / 1e6:.0f} MB "
-                                f"({image.width}x{image.height} pixels, mode {image.mode}); the limit is "
-                                f"{MAX_DECODED_BYTES / 1e6:.0f} MB.")
+        raise PrepareError(
+            413,
+            f"Decoded, the image would take {decoded_bytes / 1e6:.0f} MB "
+            f"({image.width}x{image.height} pixels, mode {image.mode}); the limit is "
+            f"{MAX_DECODED_BYTES / 1e6:.0f} MB.",
+        )
     try:
         image.load()
     except MemoryError:
@@ -170,8 +178,9 @@ def decode(data: bytes, out_side: int = 0) -> tuple[Image.Image, tuple[int, int]
     except MemoryError:
         raise
     except Exception as exc:  # the EXIF parser, like the decoders, fails in many ways
-        raise PrepareError(400, f"The image's EXIF metadata is malformed ({exc.__class__.__name__}); "
-                                "save it again without EXIF.") from exc
+        raise PrepareError(
+            400, f"The image's EXIF metadata is malformed ({exc.__class__.__name__}); save it again without EXIF."
+        ) from exc
     if image.size != before:  # rotated a quarter turn
         full_size = full_size[::-1]
     return image, full_size

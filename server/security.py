@@ -25,19 +25,21 @@ from yarl import URL
 
 from server.errors import error_response
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self' 'wasm-unsafe-eval' blob:",
-    "worker-src 'self' blob:",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob: mediastream:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval' blob:",
+        "worker-src 'self' blob:",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob: mediastream:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -88,7 +90,11 @@ def is_cross_site(request: web.Request) -> bool:
 @web.middleware
 async def refuse_cross_site(request: web.Request, handler):
     if request.method not in SAFE_METHODS and is_cross_site(request):
-        return error_response(request, 403, "Forbidden",
-                              f"Cross-site request refused: {request.method} {request.path} is answered only "
-                              "for this server's own pages, not for pages of another site.")
+        return error_response(
+            request,
+            403,
+            "Forbidden",
+            f"Cross-site request refused: {request.method} {request.path} is answered only "
+            "for this server's own pages, not for pages of another site.",
+        )
     return await handler(request)

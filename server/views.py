@@ -31,19 +31,13 @@ def _model_status(demo: Demo, models: dict[str, dict]) -> list[dict]:
     wanted = list(demo.models)
     if demo.model_task:
         wanted += [mid for mid, m in models.items() if m.get("task") == demo.model_task and mid not in wanted]
-    return [
-        {"id": mid, "installed": mid in models, "title": models.get(mid, {}).get("title", mid)}
-        for mid in wanted
-    ]
+    return [{"id": mid, "installed": mid in models, "title": models.get(mid, {}).get("title", mid)} for mid in wanted]
 
 
 @aiohttp_jinja2.template("gallery.html")
 async def gallery(request: web.Request) -> dict:
     models = installed_models(request.app[keys.CONFIG].models_dir)
-    cards = [
-        {"demo": demo, "models": _model_status(demo, models)}
-        for demo in request.app[keys.DEMOS].values()
-    ]
+    cards = [{"demo": demo, "models": _model_status(demo, models)} for demo in request.app[keys.DEMOS].values()]
     return {"cards": cards, "model_count": len(models)}
 
 
@@ -116,10 +110,14 @@ async def service_worker(request: web.Request) -> web.Response:
     config = request.app[keys.CONFIG]
     demos = request.app[keys.DEMOS]
     models = installed_models(config.models_dir)
-    response = aiohttp_jinja2.render_template("sw.js", request, {
-        "build": build_id(config, demos, models),
-        "urls": shell_urls(config, demos, models),
-    })
+    response = aiohttp_jinja2.render_template(
+        "sw.js",
+        request,
+        {
+            "build": build_id(config, demos, models),
+            "urls": shell_urls(config, demos, models),
+        },
+    )
     response.content_type = "text/javascript"
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -138,21 +136,24 @@ async def _read_form_file(request: web.Request) -> tuple[bytes, str]:
     try:
         reader = await request.multipart()
     except ValueError:  # aiohttp's words echo the header; ours say what to send
-        raise PrepareError(400, "The multipart form has no valid boundary: Content-Type needs "
-                                "`boundary=` with 1 to 70 characters.") from None
+        raise PrepareError(
+            400, "The multipart form has no valid boundary: Content-Type needs `boundary=` with 1 to 70 characters."
+        ) from None
     try:
         part = await reader.next()
         while part is not None:
             if isinstance(part, MultipartReader):
-                raise PrepareError(400, "The form holds a nested multipart part; send the image as a "
-                                        "file field of the form itself.")
+                raise PrepareError(
+                    400, "The form holds a nested multipart part; send the image as a file field of the form itself."
+                )
             if part.filename:
                 content_type = part.headers.get(hdrs.CONTENT_TYPE, "application/octet-stream")
                 return await _read_capped(part.read_chunk), content_type.split(";")[0].strip().lower()
             part = await reader.next()
     except ValueError:
-        raise PrepareError(400, "The multipart form is malformed: its parts do not follow the "
-                                "boundary that Content-Type declares.") from None
+        raise PrepareError(
+            400, "The multipart form is malformed: its parts do not follow the boundary that Content-Type declares."
+        ) from None
     except BadHttpMessage:  # a part's own headers are broken (control characters, ...)
         raise PrepareError(400, "The multipart form is malformed: a part's headers cannot be read.") from None
     raise PrepareError(400, "The form holds no file.")
@@ -166,8 +167,11 @@ async def _read_upload(request: web.Request) -> tuple[bytes, str]:
     # far more in memory. aiohttp refuses encodings it cannot decode (br, zstd) itself.
     encoding = request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower()
     if encoding != "identity":
-        raise PrepareError(415, f"Uploads are taken without Content-Encoding (this one says '{encoding[:40]}'); "
-                                "send the image file as it is.")
+        raise PrepareError(
+            415,
+            f"Uploads are taken without Content-Encoding (this one says '{encoding[:40]}'); "
+            "send the image file as it is.",
+        )
     try:
         if request.content_type == "multipart/form-data":
             data, content_type = await _read_form_file(request)
@@ -179,8 +183,9 @@ async def _read_upload(request: web.Request) -> tuple[bytes, str]:
     if len(data) > MAX_UPLOAD_BYTES:
         raise PrepareError(413, f"The upload is larger than the limit of {MAX_UPLOAD_BYTES} bytes.")
     if content_type not in IMAGE_TYPES:
-        raise PrepareError(415, f"'{content_type[:60]}' is not an image type this server prepares "
-                                f"({', '.join(sorted(IMAGE_TYPES))}).")
+        raise PrepareError(
+            415, f"'{content_type[:60]}' is not an image type this server prepares ({', '.join(sorted(IMAGE_TYPES))})."
+        )
     if not data:
         raise PrepareError(400, "The upload is empty.")
     return data, content_type
@@ -221,12 +226,14 @@ async def api_prepare(request: web.Request) -> web.Response:
     except PrepareError as exc:
         return _error(request, exc.status, str(exc))
     tensor = prepared.tensor
-    return web.json_response({
-        "model": model_id,
-        "shape": list(tensor.shape),
-        "dtype": str(tensor.dtype),
-        "encoding": "base64",
-        "data": base64.b64encode(tensor.astype(tensor.dtype.newbyteorder("<")).tobytes()).decode("ascii"),
-        "timing": {"decode_ms": prepared.decode_ms, "preprocess_ms": prepared.preprocess_ms},
-        "source": {"width": prepared.source_size[0], "height": prepared.source_size[1]},
-    })
+    return web.json_response(
+        {
+            "model": model_id,
+            "shape": list(tensor.shape),
+            "dtype": str(tensor.dtype),
+            "encoding": "base64",
+            "data": base64.b64encode(tensor.astype(tensor.dtype.newbyteorder("<")).tobytes()).decode("ascii"),
+            "timing": {"decode_ms": prepared.decode_ms, "preprocess_ms": prepared.preprocess_ms},
+            "source": {"width": prepared.source_size[0], "height": prepared.source_size[1]},
+        }
+    )

@@ -37,7 +37,9 @@ class PageRecord:
     def assert_clean(self, base_url: str) -> None:
         assert self.page_errors == [], f"page errors: {self.page_errors}"
         assert self.console_errors == [], f"console errors: {self.console_errors}"
-        assert self.foreign_requests(base_url) == [], f"requests outside the test server: {self.foreign_requests(base_url)}"
+        assert self.foreign_requests(base_url) == [], (
+            f"requests outside the test server: {self.foreign_requests(base_url)}"
+        )
 
 
 def record(page: Page) -> PageRecord:
@@ -50,9 +52,7 @@ def record(page: Page) -> PageRecord:
 
 def wait_ready(page: Page, timeout_ms: int = 60_000) -> dict:
     """Wait until the demo says it is ready (or reports an error); return window.__demo."""
-    page.wait_for_function(
-        "() => window.__demo && (window.__demo.ready || window.__demo.error)", timeout=timeout_ms
-    )
+    page.wait_for_function("() => window.__demo && (window.__demo.ready || window.__demo.error)", timeout=timeout_ms)
     state = page.evaluate("() => window.__demo")
     assert state["error"] is None, f"demo reported an error: {state['error']}"
     return state

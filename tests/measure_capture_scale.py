@@ -58,9 +58,13 @@ def main() -> int:
                     for scale in SCALES:
                         context = browser.new_context()
                         page = context.new_page()
-                        page.goto(f"{server.url}/demos/posenet/?backend=wasm&model={model}&captureScale={scale}&threshold=0")
-                        page.wait_for_function("() => window.__demo.error || (window.__demo.ready && window.__demo.frames >= 15)",
-                                               timeout=180_000)
+                        page.goto(
+                            f"{server.url}/demos/posenet/?backend=wasm&model={model}&captureScale={scale}&threshold=0"
+                        )
+                        page.wait_for_function(
+                            "() => window.__demo.error || (window.__demo.ready && window.__demo.frames >= 15)",
+                            timeout=180_000,
+                        )
                         if page.evaluate("() => window.__demo.error"):
                             raise SystemExit(page.evaluate("() => window.__demo.error"))
                         face, shoulders = worst_errors(page.evaluate("() => window.__demo.result"), references)

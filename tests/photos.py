@@ -33,9 +33,27 @@ def photo(name: str) -> np.ndarray:
 
 
 # The astronaut's outline (hair to the bottom of the frame), as a polygon in frame pixels.
-ASTRONAUT_PERSON = [(200, 0), (380, 0), (378, 60), (370, 110), (385, 150), (382, 235), (415, 262),
-                    (440, 300), (452, 350), (455, 480), (30, 480), (35, 340), (50, 290), (70, 252),
-                    (120, 232), (140, 180), (150, 130), (195, 110), (200, 60)]
+ASTRONAUT_PERSON = [
+    (200, 0),
+    (380, 0),
+    (378, 60),
+    (370, 110),
+    (385, 150),
+    (382, 235),
+    (415, 262),
+    (440, 300),
+    (452, 350),
+    (455, 480),
+    (30, 480),
+    (35, 340),
+    (50, 290),
+    (70, 252),
+    (120, 232),
+    (140, 180),
+    (150, 130),
+    (195, 110),
+    (200, 60),
+]
 # The helmet she holds hides her side: whether it "is the person" is a matter of opinion,
 # so that box is left out of every score.
 ASTRONAUT_DONT_CARE = (350, 345, 640, 480)  # x1, y1, x2, y2

@@ -24,7 +24,7 @@ EDGE_MARGIN_PX = 12  # the outline is hand-drawn: pixels this close to it are no
 
 
 class SegmentationPage(DemoPage):
-    def open(self, query: str, backend: str = "wasm") -> "SegmentationPage":
+    def open(self, query: str, backend: str = "wasm") -> SegmentationPage:
         self.page.goto(f"{self.url}{DEMO}?backend={backend}&{query}")
         wait_ready(self.page, timeout_ms=120_000)
         return self.frames(3)
@@ -38,9 +38,12 @@ class SegmentationPage(DemoPage):
 
     def view_pixel(self, x: float, y: float) -> list[int]:
         """An RGBA pixel of the composited view, at frame coordinates (x, y)."""
-        return self.page.evaluate("""([x, y]) => { const c = document.getElementById('view');
+        return self.page.evaluate(
+            """([x, y]) => { const c = document.getElementById('view');
             const px = Math.floor(x / 640 * c.width), py = Math.floor(y / 480 * c.height);
-            return Array.from(c.getContext('2d').getImageData(px, py, 1, 1).data); }""", [x, y])
+            return Array.from(c.getContext('2d').getImageData(px, py, 1, 1).data); }""",
+            [x, y],
+        )
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +55,10 @@ def selfie(models_dir):
 @pytest.fixture(scope="module")
 def cameras(playwright_instance, tmp_path_factory):
     folder = tmp_path_factory.mktemp("segmentation-camera")
-    browsers = {name: launch(playwright_instance, write_y4m(photos.photo(name), folder / f"{name}.y4m"))
-                for name in ["astronaut", "rocket"]}
+    browsers = {
+        name: launch(playwright_instance, write_y4m(photos.photo(name), folder / f"{name}.y4m"))
+        for name in ["astronaut", "rocket"]
+    }
     yield browsers
     for browser in browsers.values():
         browser.close()
@@ -117,7 +122,7 @@ def test_colour_replaces_the_background_and_keeps_the_person(cameras, seg_page, 
     assert background[1] > 240 and background[0] < 15 and background[2] < 15, background
     face = demo.view_pixel(279, 90)  # her face: skin, not green
     frame = fit_to_frame(photos.photo("astronaut"))
-    assert all(abs(a - int(b)) < 40 for a, b in zip(face[:3], frame[90, 279])), (face, frame[90, 279])
+    assert all(abs(a - int(b)) < 40 for a, b in zip(face[:3], frame[90, 279], strict=True)), (face, frame[90, 279])
     # Mirrored, the colour stays where the background is (now on the left).
     demo.page.get_by_test_id("mirror").check()
     demo.frames(2)

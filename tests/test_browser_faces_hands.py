@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import math
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 from matplotlib import cbook
 from PIL import Image
 from skimage import data as photos
-
-from pathlib import Path
 
 from converters import install
 from server import Config
@@ -70,7 +69,9 @@ def hand_photos(tmp_path_factory):
     """fingerpose's three hand photos, from the package tarball (npm pack, through the cache)."""
     from converters import npm_package
 
-    files = npm_package.extract("fingerpose", "0.1.0", [f"package/assets/{n}.jpg" for n in ("nocurl", "fullcurl", "halfcurl")])
+    files = npm_package.extract(
+        "fingerpose", "0.1.0", [f"package/assets/{n}.jpg" for n in ("nocurl", "fullcurl", "halfcurl")]
+    )
     return {Path(k).stem: v for k, v in files.items()}
 
 
@@ -92,10 +93,14 @@ def cameras(playwright_instance, tmp_path_factory):
     folder = tmp_path_factory.mktemp("face-camera")
     pictures = {
         "astronaut": photos.astronaut(),
-        "two_people": np.concatenate([fit_to_frame(photos.astronaut(), 320, 480), fit_to_frame(grace_hopper(), 320, 480)], axis=1),
+        "two_people": np.concatenate(
+            [fit_to_frame(photos.astronaut(), 320, 480), fit_to_frame(grace_hopper(), 320, 480)], axis=1
+        ),
         "coffee": photos.coffee(),  # a cup on a table: no face, no hand
     }
-    browsers = {name: launch(playwright_instance, write_y4m(rgb, folder / f"{name}.y4m")) for name, rgb in pictures.items()}
+    browsers = {
+        name: launch(playwright_instance, write_y4m(rgb, folder / f"{name}.y4m")) for name, rgb in pictures.items()
+    }
     yield browsers
     for b in browsers.values():
         b.close()
@@ -109,12 +114,12 @@ class DemoPage:
         self.url = url
         self.name = name
 
-    def open(self, demo: str, query: str = "") -> "DemoPage":
+    def open(self, demo: str, query: str = "") -> DemoPage:
         self.page.goto(f"{self.url}{demo}?backend=wasm&{query}")
         wait_ready(self.page, timeout_ms=180_000)
         return self.frames(3)
 
-    def frames(self, count: int) -> "DemoPage":
+    def frames(self, count: int) -> DemoPage:
         target = self.state("frames") + count
         self.page.wait_for_function(f"() => window.__demo.frames >= {target} && window.__demo.result", timeout=300_000)
         return self
@@ -155,6 +160,7 @@ def assert_near(found: dict, expected: dict, tolerance: float, what: str = "") -
 
 # ---- Face mesh ----
 
+
 def test_face_mesh_puts_478_points_on_the_astronaut_in_the_worker(cameras, demo_page, live_server):
     demo = demo_page(cameras["astronaut"]).open(FACES).frames(3)
     assert demo.state("inference") == "worker"
@@ -184,8 +190,9 @@ def test_face_mesh_finds_two_faces_up_to_the_maximum(cameras, demo_page, live_se
     assert_near(faces[1]["irises"], GRACE_PUPILS, 8, "Grace Hopper's iris ")
     # One face at most: the library is rebuilt for the new maximum, the same page goes on.
     demo.page.get_by_test_id("max-faces").select_option("1")
-    demo.page.wait_for_function("() => window.__demo.ready && window.__demo.result && window.__demo.result.faces.length === 1",
-                                timeout=180_000)
+    demo.page.wait_for_function(
+        "() => window.__demo.ready && window.__demo.result && window.__demo.result.faces.length === 1", timeout=180_000
+    )
     assert "At most 1 face" in demo.page.get_by_test_id("face-list").inner_text()
     demo.rec.assert_clean(live_server.url)
 
@@ -197,14 +204,18 @@ def test_face_mesh_memory_stays_flat_and_models_switch_without_leaks(cameras, de
     assert demo.tensors() == start, "tensors leaked over 40 frames"
     pg = demo.page
     pg.get_by_test_id("model").select_option("facemesh")
-    pg.wait_for_function("() => window.__demo.model === 'facemesh' && window.__demo.ready && window.__demo.result", timeout=180_000)
+    pg.wait_for_function(
+        "() => window.__demo.model === 'facemesh' && window.__demo.ready && window.__demo.result", timeout=180_000
+    )
     demo.frames(3)
     face = demo.state("result")["faces"][0]
     assert face["landmarks"] == 468 and face["irises"] is None
     assert_near(face["points"], ASTRONAUT, POINT_TOLERANCE_PX, "facemesh: ")
     pg.get_by_test_id("model").select_option("facemesh-attention")
-    pg.wait_for_function("() => window.__demo.model === 'facemesh-attention' && window.__demo.ready && window.__demo.result",
-                         timeout=180_000)
+    pg.wait_for_function(
+        "() => window.__demo.model === 'facemesh-attention' && window.__demo.ready && window.__demo.result",
+        timeout=180_000,
+    )
     demo.frames(5)
     assert demo.tensors() == start, "switching models left tensors behind"
     demo.rec.assert_clean(live_server.url)
@@ -222,8 +233,10 @@ def test_face_mesh_says_when_there_is_no_face_and_keeps_no_stale_drawing(cameras
     Image.fromarray(photos.coffee()).save(coffee)
     pg = demo.page
     pg.get_by_test_id("file").set_input_files(str(astronaut))
-    pg.wait_for_function("() => window.__demo.result && window.__demo.result.faces.length === 1 && window.__demo.result.width === 512",
-                         timeout=180_000)
+    pg.wait_for_function(
+        "() => window.__demo.result && window.__demo.result.faces.length === 1 && window.__demo.result.width === 512",
+        timeout=180_000,
+    )
     pg.get_by_test_id("file").set_input_files(str(coffee))
     pg.wait_for_function("() => window.__demo.result && window.__demo.result.width === 600", timeout=180_000)
     pg.wait_for_timeout(1000)  # every pass over the still image is done
@@ -259,10 +272,14 @@ def server_without(face_hand_models, tmp_path):
         s.stop()
 
 
-@pytest.mark.parametrize(("demo", "keep", "missing"), [
-    (FACES, "facemesh-attention", "facemesh-detection-short"),
-    (HANDS, "handlandmark-full", "handtrack"),
-], ids=["face_mesh", "hands"])
+@pytest.mark.parametrize(
+    ("demo", "keep", "missing"),
+    [
+        (FACES, "facemesh-attention", "facemesh-detection-short"),
+        (HANDS, "handlandmark-full", "handtrack"),
+    ],
+    ids=["face_mesh", "hands"],
+)
 def test_a_missing_detector_names_the_command_that_installs_it(cameras, demo_page, server_without, demo, keep, missing):
     server = server_without(keep)
     pg = demo_page(cameras["astronaut"], server.url).page
@@ -273,6 +290,7 @@ def test_a_missing_detector_names_the_command_that_installs_it(cameras, demo_pag
 
 
 # ---- Hands ----
+
 
 @pytest.mark.parametrize("camera", ["astronaut", "two_people", "coffee"])
 def test_hands_finds_no_hand_where_there_is_none(cameras, demo_page, live_server, camera):
@@ -293,8 +311,10 @@ def test_hands_memory_stays_flat_and_models_switch_without_leaks(cameras, demo_p
     pg = demo.page
     for model_id in ["handlandmark-lite", "handlandmark-full"]:
         pg.get_by_test_id("model").select_option(model_id)
-        pg.wait_for_function(f"() => window.__demo.model === '{model_id}' && window.__demo.ready && window.__demo.result",
-                             timeout=180_000)
+        pg.wait_for_function(
+            f"() => window.__demo.model === '{model_id}' && window.__demo.ready && window.__demo.result",
+            timeout=180_000,
+        )
         demo.frames(3)
     assert demo.tensors() == start, "switching models left tensors behind"
     demo.rec.assert_clean(live_server.url)
@@ -331,7 +351,9 @@ def test_hands_finds_the_pointing_hand_and_names_the_gesture(cameras, demo_page,
     demo.rec.assert_clean(live_server.url)
 
 
-def test_hands_sees_the_fist_curled_and_forgets_it_for_the_next_picture(cameras, demo_page, live_server, hand_photos, tmp_path):
+def test_hands_sees_the_fist_curled_and_forgets_it_for_the_next_picture(
+    cameras, demo_page, live_server, hand_photos, tmp_path
+):
     demo = demo_page(cameras["coffee"]).open(HANDS)
     hands = show_photo(demo, hand_photos["fullcurl"])["hands"]
     assert len(hands) == 1

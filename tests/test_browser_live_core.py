@@ -24,8 +24,10 @@ POSE = "/demos/posenet/"
 @pytest.fixture(scope="module")
 def camera_browsers(playwright_instance, tmp_path_factory):
     folder = tmp_path_factory.mktemp("core-camera")
-    browsers = {name: launch(playwright_instance, write_y4m(rgb, folder / f"{name}.y4m"))
-                for name, rgb in {"chelsea": photos.chelsea(), "astronaut": photos.astronaut()}.items()}
+    browsers = {
+        name: launch(playwright_instance, write_y4m(rgb, folder / f"{name}.y4m"))
+        for name, rgb in {"chelsea": photos.chelsea(), "astronaut": photos.astronaut()}.items()
+    }
     yield browsers
     for browser in browsers.values():
         browser.close()
@@ -58,7 +60,9 @@ def open_page(request):
 PAGE_RAN_NO_MODEL = "() => tf.engine().backendName == null && tf.engine().state.numTensors === 0"
 
 
-def test_the_classifier_runs_in_a_worker_and_the_page_runs_no_model(camera_browsers, live_server, models_dir, open_page):
+def test_the_classifier_runs_in_a_worker_and_the_page_runs_no_model(
+    camera_browsers, live_server, models_dir, open_page
+):
     model_id = install_shared_mobilenet(models_dir)
     rec = open_page(camera_browsers["chelsea"], f"{live_server.url}{WEBCAM}?backend=wasm&model={model_id}")
     pg = rec.page
@@ -117,8 +121,11 @@ def test_worker_and_page_give_the_same_keypoints(camera_browsers, live_server, m
 def test_a_worker_that_cannot_start_falls_back_to_the_page(camera_browsers, live_server, models_dir, open_page):
     model_id = install_shared_mobilenet(models_dir)
     # The worker's script never arrives, as behind a proxy that blocks it.
-    rec = open_page(camera_browsers["chelsea"], f"{live_server.url}{WEBCAM}?backend=wasm&model={model_id}",
-                    before=lambda pg: pg.route("**/static/inference_worker.js", lambda route: route.abort()))
+    rec = open_page(
+        camera_browsers["chelsea"],
+        f"{live_server.url}{WEBCAM}?backend=wasm&model={model_id}",
+        before=lambda pg: pg.route("**/static/inference_worker.js", lambda route: route.abort()),
+    )
     pg = rec.page
     assert pg.evaluate("() => window.__demo.inference") == "main thread"
     assert "the worker could not start" in pg.locator('[data-stat="note"]').inner_text()
@@ -126,8 +133,9 @@ def test_a_worker_that_cannot_start_falls_back_to_the_page(camera_browsers, live
     assert {t["index"] for t in pg.evaluate("() => window.__demo.result.top")} & {281, 282, 285}
 
 
-def test_switching_classifiers_frees_the_old_one_in_the_worker(camera_browsers, live_server, models_dir,
-                                                              default_models, open_page):
+def test_switching_classifiers_frees_the_old_one_in_the_worker(
+    camera_browsers, live_server, models_dir, default_models, open_page
+):
     model_id = install_shared_mobilenet(models_dir)
     rec = open_page(camera_browsers["chelsea"], f"{live_server.url}{WEBCAM}?backend=wasm&model={model_id}")
     pg = rec.page

@@ -44,7 +44,9 @@ def top5(page):
 @pytest.mark.parametrize("photo, expected", [("chelsea", CAT_CLASSES), ("coffee", COFFEE_CLASSES)])
 def test_shared_mobilenet_names_the_camera_photo(camera_browsers, live_server, models_dir, photo, expected, request):
     model_id = install_shared_mobilenet(models_dir)
-    context, rec = open_demo(camera_browsers[photo], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}")
+    context, rec = open_demo(
+        camera_browsers[photo], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}"
+    )
     try:
         state = rec.page.evaluate("() => window.__demo")
         assert state["model"] == model_id and state["backend"] == "wasm"
@@ -62,7 +64,9 @@ def test_shared_mobilenet_names_the_camera_photo(camera_browsers, live_server, m
 
 def test_tensor_count_stays_flat_over_200_frames(camera_browsers, live_server, models_dir):
     model_id = install_shared_mobilenet(models_dir)
-    context, rec = open_demo(camera_browsers["chelsea"], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}")
+    context, rec = open_demo(
+        camera_browsers["chelsea"], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}"
+    )
     try:
         pg = rec.page
         pg.wait_for_function("() => window.__demo.frames >= 20", timeout=60_000)
@@ -77,13 +81,17 @@ def test_tensor_count_stays_flat_over_200_frames(camera_browsers, live_server, m
 
 def test_uploaded_image_matches_the_camera(camera_browsers, live_server, models_dir, tmp_path):
     model_id = install_shared_mobilenet(models_dir)
-    context, rec = open_demo(camera_browsers["chelsea"], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}")
+    context, rec = open_demo(
+        camera_browsers["chelsea"], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}"
+    )
     try:
         pg = rec.page
         camera_top1 = top5(pg)[0]["index"]
         # The same 640x480 frame the camera plays, as a PNG file.
         from PIL import Image
+
         from tests.fake_camera import fit_to_frame
+
         png = tmp_path / "chelsea.png"
         Image.fromarray(fit_to_frame(photos.chelsea())).save(png)
         pg.get_by_test_id("file").set_input_files(str(png))
@@ -114,7 +122,9 @@ def test_no_camera_offers_the_file_fallback(browser, live_server, models_dir):
 
 
 @pytest.mark.parametrize("photo, expected", [("chelsea", CAT_CLASSES), ("coffee", {967: "espresso"})])
-def test_default_classifier_names_the_camera_photo(camera_browsers, live_server, default_models, photo, expected, request):
+def test_default_classifier_names_the_camera_photo(
+    camera_browsers, live_server, default_models, photo, expected, request
+):
     """No ?model=: the demo picks its default, EfficientNet-Lite0 from `converters defaults`."""
     context, rec = open_demo(camera_browsers[photo], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm")
     try:
@@ -131,8 +141,9 @@ def test_default_classifier_names_the_camera_photo(camera_browsers, live_server,
 
 def test_webgl_context_loss_falls_back_and_carries_on(camera_browsers, live_server, models_dir):
     model_id = install_shared_mobilenet(models_dir)
-    context, rec = open_demo(camera_browsers["chelsea"],
-                             f"{live_server.url}/demos/mobilenet_webcam/?backend=webgl&model={model_id}")
+    context, rec = open_demo(
+        camera_browsers["chelsea"], f"{live_server.url}/demos/mobilenet_webcam/?backend=webgl&model={model_id}"
+    )
     try:
         pg = rec.page
         assert pg.evaluate("() => window.__demo.backend") == "webgl"
@@ -149,7 +160,9 @@ def test_webgl_context_loss_falls_back_and_carries_on(camera_browsers, live_serv
 
 def test_camera_unplugged_mid_stream_offers_the_file(camera_browsers, live_server, models_dir):
     model_id = install_shared_mobilenet(models_dir)
-    context, rec = open_demo(camera_browsers["chelsea"], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}")
+    context, rec = open_demo(
+        camera_browsers["chelsea"], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}"
+    )
     try:
         pg = rec.page
         # What the browser does when the device goes away: the track ends.
@@ -170,7 +183,9 @@ def test_camera_unplugged_mid_stream_offers_the_file(camera_browsers, live_serve
 def test_a_long_run_keeps_tensors_and_memory_flat(camera_browsers, live_server, models_dir):
     """Several thousand frames: the tensor count does not move and the JS heap stays bounded."""
     model_id = install_shared_mobilenet(models_dir)
-    context, rec = open_demo(camera_browsers["coffee"], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}")
+    context, rec = open_demo(
+        camera_browsers["coffee"], f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&model={model_id}"
+    )
     try:
         pg = rec.page
         cdp = context.new_cdp_session(pg)

@@ -12,7 +12,7 @@ from converters import install
 from tests import photos
 from tests.browser import launch, wait_ready
 from tests.conftest import ARTIFACTS
-from tests.fake_camera import fit_to_frame, write_y4m
+from tests.fake_camera import write_y4m
 from tests.test_browser_posenet import DemoPage
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ KNOWN_CONFUSIONS = {"coffee": ["toilet"]}
 
 
 class DetectionPage(DemoPage):
-    def open(self, query: str, backend: str = "wasm") -> "DetectionPage":
+    def open(self, query: str, backend: str = "wasm") -> DetectionPage:
         self.page.goto(f"{self.url}{DEMO}?backend={backend}&{query}")
         wait_ready(self.page, timeout_ms=120_000)
         return self.frames(3)
@@ -54,8 +54,10 @@ def nanodet(models_dir):
 @pytest.fixture(scope="module")
 def cameras(playwright_instance, tmp_path_factory):
     folder = tmp_path_factory.mktemp("detection-camera")
-    browsers = {name: launch(playwright_instance, write_y4m(photos.photo(name), folder / f"{name}.y4m"))
-                for name in [*OBJECTS, "rocket"]}
+    browsers = {
+        name: launch(playwright_instance, write_y4m(photos.photo(name), folder / f"{name}.y4m"))
+        for name in [*OBJECTS, "rocket"]
+    }
     yield browsers
     for browser in browsers.values():
         browser.close()
@@ -98,8 +100,11 @@ def test_finds_the_annotated_objects_and_no_ghosts(cameras, det_page, live_serve
         print(f"{photo}: {label} score {best['score']:.2f}, IoU {overlap:.2f}")
         assert overlap >= MIN_IOU, f"{label}: IoU {overlap:.2f} with the hand-drawn box"
         matched.add(id(best))
-    ghosts = [d for d in found if d["score"] >= GHOST_SCORE
-              and not any(iou(d["box"], ref) >= MIN_IOU for _, ref in OBJECTS[photo])]
+    ghosts = [
+        d
+        for d in found
+        if d["score"] >= GHOST_SCORE and not any(iou(d["box"], ref) >= MIN_IOU for _, ref in OBJECTS[photo])
+    ]
     assert not ghosts, ghosts
     confused = sorted({d["label"] for d in found if d["score"] >= GHOST_SCORE} - {label for label, _ in OBJECTS[photo]})
     assert confused == KNOWN_CONFUSIONS.get(photo, []), confused

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from skimage import data as photos
 
-from server import manifest
-from server import Config
+from server import Config, manifest
 from tests.browser import launch, record, wait_ready
 from tests.fake_camera import write_y4m
 from tests.live_server import LiveServer, free_port, wait_for_port
@@ -156,8 +153,11 @@ def exported_site(tmp_path):
     # The real command (in a subprocess: Playwright's event loop owns this thread).
     subprocess.run([sys.executable, "-m", "server", "export", str(site), "--models-dir", str(models)], check=True)
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for_port(port)
     yield f"http://127.0.0.1:{port}"
     process.terminate()
@@ -174,7 +174,9 @@ def test_exported_site_runs_the_demos_from_a_plain_static_server(cat_camera, exp
         pg.goto(exported_site + "/demos/core_api/?backend=wasm")
         state = wait_ready(pg)
         assert state["result"]["add"] == [11, 22, 33, 44]
-        assert "from the server" in classify(pg, f"{exported_site}/demos/mobilenet_webcam/?backend=wasm&model={MOBILENET_ID}")
+        assert "from the server" in classify(
+            pg, f"{exported_site}/demos/mobilenet_webcam/?backend=wasm&model={MOBILENET_ID}"
+        )
         rec.assert_clean(exported_site)
     finally:
         context.close()
@@ -188,12 +190,26 @@ def exported_under_prefix(tmp_path):
     install_shared_mobilenet(models)
     root = tmp_path / "root"
     root.mkdir()
-    subprocess.run([sys.executable, "-m", "server", "export", str(root / "gallery"),
-                    "--models-dir", str(models), "--base-url", "/gallery/"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "export",
+            str(root / "gallery"),
+            "--models-dir",
+            str(models),
+            "--base-url",
+            "/gallery/",
+        ],
+        check=True,
+    )
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
-                                "--directory", str(root), str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(root), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for_port(port)
     yield f"http://127.0.0.1:{port}", process
     process.terminate()

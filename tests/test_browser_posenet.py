@@ -68,7 +68,9 @@ def camera_browsers(playwright_instance, tmp_path_factory):
     """One Chromium per picture, each with that picture as its camera."""
     folder = tmp_path_factory.mktemp("pose-camera")
     pictures = {"astronaut": photos.astronaut(), "two_people": two_people()}
-    browsers = {name: launch(playwright_instance, write_y4m(rgb, folder / f"{name}.y4m")) for name, rgb in pictures.items()}
+    browsers = {
+        name: launch(playwright_instance, write_y4m(rgb, folder / f"{name}.y4m")) for name, rgb in pictures.items()
+    }
     yield browsers
     for browser in browsers.values():
         browser.close()
@@ -82,16 +84,17 @@ class DemoPage:
         self.url = url
         self.name = request.node.name
 
-    def open(self, query: str, backend: str = "wasm") -> "DemoPage":
+    def open(self, query: str, backend: str = "wasm") -> DemoPage:
         self.page.goto(f"{self.url}{DEMO}?backend={backend}&{query}")
         wait_ready(self.page, timeout_ms=120_000)
         return self.frames(3)
 
-    def frames(self, count: int, timeout_ms: int = 120_000) -> "DemoPage":
+    def frames(self, count: int, timeout_ms: int = 120_000) -> DemoPage:
         """Wait for `count` more frames than now, all with a result."""
         target = self.state("frames") + count
         self.page.wait_for_function(
-            f"() => window.__demo.frames >= {target} && window.__demo.result", timeout=timeout_ms)
+            f"() => window.__demo.frames >= {target} && window.__demo.result", timeout=timeout_ms
+        )
         return self
 
     def state(self, key: str):
@@ -131,7 +134,9 @@ def assert_near(found: dict, expected: dict, tolerance: dict | float, who: str =
         assert name in found, f"{who}{name} not reported (below the threshold?): {sorted(found)}"
         tol = tolerance[name] if isinstance(tolerance, dict) else tolerance
         distance = math.dist((found[name]["x"], found[name]["y"]), (x, y))
-        assert distance <= tol, f"{who}{name} at ({found[name]['x']:.0f}, {found[name]['y']:.0f}), expected ({x}, {y}) ± {tol}"
+        assert distance <= tol, (
+            f"{who}{name} at ({found[name]['x']:.0f}, {found[name]['y']:.0f}), expected ({x}, {y}) ± {tol}"
+        )
 
 
 def assert_inside_frame(result: dict) -> None:
@@ -142,10 +147,13 @@ def assert_inside_frame(result: dict) -> None:
 
 def set_slider(page, test_id: str, value: float) -> None:
     page.get_by_test_id(test_id).evaluate(
-        "(el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', {bubbles: true})); }", value)
+        "(el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', {bubbles: true})); }", value
+    )
 
 
 ASTRONAUT_TOLERANCE = {name: SHOULDER_TOLERANCE_PX if "shoulder" in name else FACE_TOLERANCE_PX for name in ASTRONAUT}
+
+
 # BlazePose puts the shoulder joints inside the bulky suit, 55 to 90 px in from where the
 # suit's outline (the annotation, and the other models) has them, varying from run to run;
 # its eyes and nose are as sharp as the others'. So for BlazePose the face is checked against
@@ -198,7 +206,7 @@ def test_multipose_finds_both_people(camera_browsers, demo_page, live_server):
     result = demo.state("result")
     poses = sorted(result["poses"], key=lambda p: by_name(p)["nose"]["x"])
     assert len(poses) == 2, [p["score"] for p in result["poses"]]
-    for who, pose, expected in zip(["astronaut: ", "Grace Hopper: "], poses, TWO_PEOPLE):
+    for who, pose, expected in zip(["astronaut: ", "Grace Hopper: "], poses, TWO_PEOPLE, strict=True):
         assert_near(by_name(pose), expected, FACE_TOLERANCE_PX, who)
     assert_inside_frame(result)
     assert len(demo.state("drawn")["poses"]) == 2
@@ -273,10 +281,14 @@ def test_switching_models_frees_the_old_one_without_reloading(camera_browsers, d
     pg.evaluate("() => { window.__samePage = true; }")
     for model_id in ["movenet-thunder", "posenet", "movenet-lightning"]:
         pg.get_by_test_id("model").select_option(model_id)
-        pg.wait_for_function(f"() => window.__demo.model === '{model_id}' && window.__demo.ready && window.__demo.result",
-                             timeout=120_000)
+        pg.wait_for_function(
+            f"() => window.__demo.model === '{model_id}' && window.__demo.ready && window.__demo.result",
+            timeout=120_000,
+        )
         demo.frames(3)
-        assert_near(by_name(demo.state("result")["poses"][0]), {"nose": ASTRONAUT["nose"]}, FACE_TOLERANCE_PX, f"{model_id}: ")
+        assert_near(
+            by_name(demo.state("result")["poses"][0]), {"nose": ASTRONAUT["nose"]}, FACE_TOLERANCE_PX, f"{model_id}: "
+        )
     # Back on Lightning: exactly its own tensors again, so Thunder's and PoseNet's were disposed.
     assert demo.tensors() == lightning_tensors
 
@@ -285,8 +297,11 @@ def test_switching_models_frees_the_old_one_without_reloading(camera_browsers, d
         const poll = setInterval(() => { if (!window.__demo.ready) { window.__switched = true; clearInterval(poll); } }, 5); }""")
     for model_id in ["movenet-thunder", "posenet", "movenet-multipose", "movenet-lightning"]:
         pg.get_by_test_id("model").select_option(model_id)
-    pg.wait_for_function("""() => window.__switched && window.__demo.model === 'movenet-lightning'
-                            && window.__demo.ready && window.__demo.result""", timeout=120_000)
+    pg.wait_for_function(
+        """() => window.__switched && window.__demo.model === 'movenet-lightning'
+                            && window.__demo.ready && window.__demo.result""",
+        timeout=120_000,
+    )
     demo.frames(3)
     assert demo.tensors() == lightning_tensors
     assert pg.evaluate("() => window.__samePage") is True
@@ -298,8 +313,9 @@ def test_webgl_context_loss_falls_back_and_carries_on(camera_browsers, demo_page
     pg = demo.page
     assert demo.state("backend") == "webgl"
     pg.evaluate("() => window.__demo.loseWebGLContext()")
-    pg.wait_for_function("() => window.__demo.backend === 'wasm' && window.__demo.ready && window.__demo.result",
-                         timeout=60_000)
+    pg.wait_for_function(
+        "() => window.__demo.backend === 'wasm' && window.__demo.ready && window.__demo.result", timeout=60_000
+    )
     demo.frames(3)
     assert demo.state("error") is None
     assert_near(by_name(demo.state("result")["poses"][0]), {"nose": ASTRONAUT["nose"]}, FACE_TOLERANCE_PX)
@@ -411,9 +427,11 @@ def test_blazepose_gives_33_keypoints_a_3d_view_and_a_mask_of_the_person(camera_
     pg.mouse.up()
     pg.get_by_test_id("threshold").dispatch_event("input")  # redraws with the view turned
     after = demo.state("drawn")["world"]
-    assert max(abs(a["x"] - b["x"]) for a, b in zip(after, before)) > 5
+    assert max(abs(a["x"] - b["x"]) for a, b in zip(after, before, strict=True)) > 5
 
-    mask = pg.evaluate("() => ({w: window.__demo.mask.width, h: window.__demo.mask.height, data: Array.from(window.__demo.mask.data)})")
+    mask = pg.evaluate(
+        "() => ({w: window.__demo.mask.width, h: window.__demo.mask.height, data: Array.from(window.__demo.mask.data)})"
+    )
     small = np.array(mask["data"], dtype=np.uint8).reshape(mask["h"], mask["w"])
     found = np.asarray(Image.fromarray(small).resize((640, 480), Image.BILINEAR), dtype=np.float32) / 255 > 0.5
     person, background = judged()

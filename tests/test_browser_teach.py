@@ -87,8 +87,10 @@ def teach(page, example_files, epochs: int = 25) -> dict:
         page.wait_for_function(f"() => window.__demo.teach.classes[{i}].count === {PER_CLASS}", timeout=120_000)
     page.fill("[data-testid=epochs]", str(epochs))
     page.click("[data-testid=train]")
-    page.wait_for_function("() => (window.__demo.teach.evaluation && !window.__demo.teach.training) || window.__demo.error",
-                           timeout=120_000)
+    page.wait_for_function(
+        "() => (window.__demo.teach.evaluation && !window.__demo.teach.training) || window.__demo.error",
+        timeout=120_000,
+    )
     return page.evaluate("() => window.__demo.teach")
 
 
@@ -147,7 +149,9 @@ def test_reload_finds_the_project_and_trains_further(trained, probe):
     # ...and trains further from where it was (same held-out split).
     page.fill("[data-testid=epochs]", "3")
     page.click("[data-testid=train]")
-    page.wait_for_function("() => window.__demo.teach.history.length === 3 && !window.__demo.teach.training", timeout=60_000)
+    page.wait_for_function(
+        "() => window.__demo.teach.history.length === 3 && !window.__demo.teach.training", timeout=60_000
+    )
     again = page.evaluate("() => window.__demo.teach")
     assert again["history"][0]["loss"] < trained["state"]["history"][0]["loss"]
     assert again["evaluation"]["heldOut"] == 6
@@ -176,7 +180,8 @@ def test_unmodified_teachable_machine_library_gives_the_same_top1(trained, brows
     (folder / "probe.png").write_bytes(probe.read_bytes())
     (folder / "index.html").write_text(
         "<!doctype html><script src='/vendor/tfjs/tf.es2017.min.js'></script>"
-        "<script src='/tm-test/teachablemachine-image.min.js'></script><img id='probe' src='/tm-test/probe.png'>")
+        "<script src='/tm-test/teachablemachine-image.min.js'></script><img id='probe' src='/tm-test/probe.png'>"
+    )
     context = browser.new_context(service_workers="block")
     rec = record(context.new_page())
     page = rec.page
@@ -206,7 +211,12 @@ def test_unmodified_teachable_machine_library_gives_the_same_top1(trained, brows
 
 
 def test_converters_import_then_the_webcam_demo_agrees(trained, live_server, models_dir, probe, browser, capsys):
-    assert converters_main(["--models-dir", str(models_dir), "import", str(trained["zip"]), "--id", "teach-test", "--force"]) == 0
+    assert (
+        converters_main(
+            ["--models-dir", str(models_dir), "import", str(trained["zip"]), "--id", "teach-test", "--force"]
+        )
+        == 0
+    )
     found = json.loads((models_dir / "teach-test" / "manifest.json").read_text())
     assert found["task"] == "image-classification"
     assert found["source"]["origin"] == "trained in the browser"
@@ -216,10 +226,15 @@ def test_converters_import_then_the_webcam_demo_agrees(trained, live_server, mod
     rec = record(context.new_page())
     page = rec.page
     page.goto(f"{live_server.url}/demos/mobilenet_webcam/?backend=wasm&source=file&model=teach-test")
-    page.wait_for_function("() => [...document.querySelectorAll('#model option')].some(o => o.value === 'teach-test')", timeout=60_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#model option')].some(o => o.value === 'teach-test')", timeout=60_000
+    )
     page.set_input_files("[data-testid=file]", str(probe))
-    page.wait_for_function("() => (window.__demo.model === 'teach-test' && window.__demo.result && window.__demo.result.source === 'image')"
-                           " || window.__demo.error", timeout=120_000)
+    page.wait_for_function(
+        "() => (window.__demo.model === 'teach-test' && window.__demo.result && window.__demo.result.source === 'image')"
+        " || window.__demo.error",
+        timeout=120_000,
+    )
     assert page.evaluate("() => window.__demo.error") is None
     top = page.evaluate("() => window.__demo.result.top[0]")
     page.screenshot(path=ARTIFACTS / "teach_imported_in_webcam_demo.png", full_page=True)
@@ -248,6 +263,7 @@ def test_examples_zip_round_trips_into_a_new_project(trained, tmp_path):
 
 
 # ---- bad input ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def fresh(page, live_server, base_model):

@@ -31,8 +31,14 @@ SHARED_LABELS = REPO.parent / "shared" / "testdata" / "imagenet_labels.json"
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "converters", *args], cwd=REPO, text=True,
-                          capture_output=True, env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "converters", *args],
+        cwd=REPO,
+        text=True,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
 def assert_clean_error(done: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -43,6 +49,7 @@ def assert_clean_error(done: subprocess.CompletedProcess, *fragments: str) -> No
 
 
 # ----------------------------------------------------------------------------- fixtures
+
 
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory) -> dict[str, Path]:
@@ -62,14 +69,18 @@ def tiny(tmp_path_factory) -> dict[str, Path]:
         outputs = keras.layers.Dense(5, activation="softmax")(x)
         model = keras.Model(inputs, outputs)
         # Non-trivial BatchNorm statistics, so folding them into the conv matters.
-        bn = next(l for l in model.layers if "batch_normalization" in l.name)
+        bn = next(layer for layer in model.layers if "batch_normalization" in layer.name)
         gamma, beta, mean, var = bn.get_weights()
         bn.set_weights([gamma * 1.5, beta + 0.1, mean + 0.2, var * 2.0])
         return model
 
-    paths = {"tf_keras_h5": folder / "tf_keras_model.h5", "tf_keras_keras": folder / "tf_keras_model.keras",
-             "keras3_keras": folder / "keras3_model.keras", "tf_keras_savedmodel": folder / "tf_keras_savedmodel",
-             "savedmodel": folder / "plain_savedmodel"}
+    paths = {
+        "tf_keras_h5": folder / "tf_keras_model.h5",
+        "tf_keras_keras": folder / "tf_keras_model.keras",
+        "keras3_keras": folder / "keras3_model.keras",
+        "tf_keras_savedmodel": folder / "tf_keras_savedmodel",
+        "savedmodel": folder / "plain_savedmodel",
+    }
     legacy = build(tfk)
     legacy.save(paths["tf_keras_h5"])
     legacy.save(paths["tf_keras_keras"])
@@ -78,6 +89,7 @@ def tiny(tmp_path_factory) -> dict[str, Path]:
 
     class Scale(tf.Module):
         """A non-Keras SavedModel: y = mean over pixels of x @ w (one logit per class)."""
+
         def __init__(self):
             self.w = tf.Variable(np.random.default_rng(2).normal(size=(3, 4)).astype(np.float32))
 
@@ -98,6 +110,7 @@ def models_dir(tmp_path) -> Path:
 
 # ----------------------------------------------------------------------------- catalog, labels
 
+
 def test_catalog_entries_follow_the_manifest_schema():
     for entry in catalog.CATALOG.values():
         assert manifest.valid_id(entry.id)
@@ -115,11 +128,27 @@ def test_catalog_entries_follow_the_manifest_schema():
             assert entry.labels == "coco" and detection["classes"] == 80 and cells == 3549
             assert all(h["grid"][0] * h["stride"] == fields["input"]["shape"][2] for h in detection["heads"])
     defaults = {e.id for e in catalog.CATALOG.values() if e.default}
-    assert defaults == {"efficientnet-lite0", "efficientnet-lite0-f16", "movenet-lightning",
-                        "movenet-thunder", "movenet-multipose", "posenet", "selfie", "nanodet",
-                        "blazepose-detector", "blazepose-lite", "blazepose-full", "mnist-cnn", "quickdraw-cnn",
-                        "facemesh-detection-short", "facemesh-attention", "facemesh", "handtrack",
-                        "handlandmark-full", "handlandmark-lite"}
+    assert defaults == {
+        "efficientnet-lite0",
+        "efficientnet-lite0-f16",
+        "movenet-lightning",
+        "movenet-thunder",
+        "movenet-multipose",
+        "posenet",
+        "selfie",
+        "nanodet",
+        "blazepose-detector",
+        "blazepose-lite",
+        "blazepose-full",
+        "mnist-cnn",
+        "quickdraw-cnn",
+        "facemesh-detection-short",
+        "facemesh-attention",
+        "facemesh",
+        "handtrack",
+        "handlandmark-full",
+        "handlandmark-lite",
+    }
     # Licences checked and refused (catalog.py, "Bodies and objects"): never offered.
     assert not {"meet", "centernet", "rvm"} & set(catalog.CATALOG)
     hub = [e for e in catalog.CATALOG.values() if e.source["kind"] == "tfhub"]
@@ -146,7 +175,7 @@ def test_imagenet_labels_come_from_the_npm_package():
     if SHARED_LABELS.is_file():
         # The shared copy was cut at JS string concatenations and kept \' escapes; ours joins them.
         shared = json.loads(SHARED_LABELS.read_text())
-        assert all(ours.startswith(theirs.replace("\\'", "'")) for ours, theirs in zip(names, shared))
+        assert all(ours.startswith(theirs.replace("\\'", "'")) for ours, theirs in zip(names, shared, strict=False))
 
 
 def test_list_shows_every_model_and_honours_the_models_dir_variable(tmp_path):
@@ -175,8 +204,11 @@ CONVERT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("key,to,quantize,expected", CONVERT_CASES,
-                         ids=[f"{k}-{t or 'auto'}-{q or 'float32'}" for k, t, q, _ in CONVERT_CASES])
+@pytest.mark.parametrize(
+    "key,to,quantize,expected",
+    CONVERT_CASES,
+    ids=[f"{k}-{t or 'auto'}-{q or 'float32'}" for k, t, q, _ in CONVERT_CASES],
+)
 def test_convert_paths_match_the_original_in_tfjs(tiny, models_dir, key, to, quantize, expected):
     written = install.convert_file(tiny[key], models_dir, to=to, quantization=quantize, new_id="m")
     assert written["format"] == expected and written["quantization"] == quantize
@@ -190,9 +222,12 @@ def test_convert_paths_match_the_original_in_tfjs(tiny, models_dir, key, to, qua
 
 
 def test_quantization_shrinks_weights(tiny, models_dir):
-    sizes = {q: install.convert_file(tiny["tf_keras_h5"], models_dir, to="layers", quantization=q,
-                                     new_id=f"m-{q or 'f32'}")["weight_bytes"]
-             for q in (None, "float16", "uint8")}
+    sizes = {
+        q: install.convert_file(tiny["tf_keras_h5"], models_dir, to="layers", quantization=q, new_id=f"m-{q or 'f32'}")[
+            "weight_bytes"
+        ]
+        for q in (None, "float16", "uint8")
+    }
     assert sizes["float16"] == pytest.approx(sizes[None] / 2, rel=0.05)
     assert sizes["uint8"] < sizes["float16"] * 0.75  # a quarter, plus min/scale per tensor
 
@@ -206,13 +241,25 @@ def test_keras3_to_layers_is_refused_with_an_explanation(tiny, models_dir):
 def test_manifest_describes_a_converted_model(tiny, models_dir, tmp_path):
     names = tmp_path / "classes.txt"
     names.write_text("a\nb\nc\nd\ne\n")
-    written = install.convert_file(tiny["tf_keras_h5"], models_dir, new_id="described",
-                                   task="image-classification", labels_file=names, mean=127.5, std=127.5)
+    written = install.convert_file(
+        tiny["tf_keras_h5"],
+        models_dir,
+        new_id="described",
+        task="image-classification",
+        labels_file=names,
+        mean=127.5,
+        std=127.5,
+    )
     on_disk = json.loads((models_dir / "described" / "manifest.json").read_text())
     assert on_disk == written
     assert on_disk["input"]["shape"] == [-1, 16, 16, 3] and on_disk["input"]["range"] == [-1.0, 1.0]
-    assert on_disk["output"] | {"name": None} == {"name": None, "shape": [-1, 5], "activation": "softmax",
-                                                  "background_class": False, "classes": 5}
+    assert on_disk["output"] | {"name": None} == {
+        "name": None,
+        "shape": [-1, 5],
+        "activation": "softmax",
+        "background_class": False,
+        "classes": 5,
+    }
     assert on_disk["source"]["kind"] == "path" and on_disk["labels"] == "labels.txt"
     assert on_disk["tools"]["tensorflowjs"] == "4.22.0"
     files = on_disk["files"]
@@ -227,6 +274,7 @@ def test_manifest_describes_a_converted_model(tiny, models_dir, tmp_path):
 
 
 # ----------------------------------------------------------------------------- TF Hub
+
 
 def _hub_cache(root: Path, handle: str) -> Path:
     return root / hashlib.sha1(handle.encode()).hexdigest()
@@ -265,15 +313,27 @@ def test_hub_unreachable_says_how_to_use_a_local_copy(tmp_path):
     handle = catalog.get("mobilenet-v1-025-224").source["handle"]
     # A dead proxy makes the hub unreachable even on machines that have internet.
     dead = "http://127.0.0.1:9"
-    done = run_cli("--models-dir", str(tmp_path / "models"), "pull", "mobilenet-v1-025-224",
-                   env={"TFHUB_CACHE_DIR": str(tmp_path / "hub"), "HTTPS_PROXY": dead,
-                        "https_proxy": dead, "HTTP_PROXY": dead, "http_proxy": dead})
-    assert_clean_error(done, "cannot reach TF Hub", hashlib.sha1(handle.encode()).hexdigest(),
-                       "python -m converters convert")
+    done = run_cli(
+        "--models-dir",
+        str(tmp_path / "models"),
+        "pull",
+        "mobilenet-v1-025-224",
+        env={
+            "TFHUB_CACHE_DIR": str(tmp_path / "hub"),
+            "HTTPS_PROXY": dead,
+            "https_proxy": dead,
+            "HTTP_PROXY": dead,
+            "http_proxy": dead,
+        },
+    )
+    assert_clean_error(
+        done, "cannot reach TF Hub", hashlib.sha1(handle.encode()).hexdigest(), "python -m converters convert"
+    )
     assert not (tmp_path / "models" / "mobilenet-v1-025-224").exists()
 
 
 # ----------------------------------------------------------------------------- atomic install
+
 
 def test_failed_build_leaves_no_folder_and_keeps_the_old_version(models_dir):
     entry = install.entry_for("movenet-lightning")
@@ -322,8 +382,12 @@ def test_posenet_model_json_is_fixed_for_pose_detection(models_dir):
     install.pull("posenet", models_dir)
     model_json = json.loads((models_dir / "posenet" / "model.json").read_text())
     outputs = [spec["name"] for spec in model_json["signature"]["outputs"].values()]
-    assert [o.split("/")[1].removesuffix("_2") for o in outputs] == \
-        ["offset", "heatmap", "displacement_fwd", "displacement_bwd"]
+    assert [o.split("/")[1].removesuffix("_2") for o in outputs] == [
+        "offset",
+        "heatmap",
+        "displacement_fwd",
+        "displacement_bwd",
+    ]
     (spec,) = model_json["signature"]["inputs"].values()
     assert [d["size"] for d in spec["tensorShape"]["dim"]] == ["-1", "-1", "-1", "3"]
     assert model_json["weightsManifest"][0]["paths"] == ["posenet.bin"]
@@ -331,11 +395,13 @@ def test_posenet_model_json_is_fixed_for_pose_detection(models_dir):
 
 # ----------------------------------------------------------------------------- bad input
 
+
 def test_unknown_id_is_a_clear_error(tmp_path):
     done = run_cli("--models-dir", str(tmp_path), "pull", "no-such-model")
     assert_clean_error(done, "unknown model id 'no-such-model'", "efficientnet-lite0")
-    assert_clean_error(run_cli("--models-dir", str(tmp_path), "verify", "no-such-model"),
-                       "no-such-model is not installed")
+    assert_clean_error(
+        run_cli("--models-dir", str(tmp_path), "verify", "no-such-model"), "no-such-model is not installed"
+    )
 
 
 def test_missing_and_foreign_files_are_clear_errors(tmp_path):
@@ -411,6 +477,7 @@ def test_labels_must_name_one_class_per_output(tiny, models_dir, tmp_path):
 
 # ----------------------------------------------------------------------------- sources, command line
 
+
 def test_every_source_is_registered_once_and_describes_itself():
     from converters import sources
 
@@ -448,8 +515,10 @@ def test_version_and_the_entry_points_pyproject_declares():
     assert scripts == {"tfjs-gallery": "server.cli:main", "tfjs-gallery-convert": "converters.cli:main"}
     for name, target in scripts.items():
         # What the installed script runs: load the entry point, argv[0] its name.
-        code = (f"import sys; from importlib.metadata import EntryPoint; sys.argv = [{name!r}, '--help']; "
-                f"sys.exit(EntryPoint({name!r}, {target!r}, 'console_scripts').load()())")
+        code = (
+            f"import sys; from importlib.metadata import EntryPoint; sys.argv = [{name!r}, '--help']; "
+            f"sys.exit(EntryPoint({name!r}, {target!r}, 'console_scripts').load()())"
+        )
         shown = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
         assert shown.returncode == 0 and shown.stdout.startswith("usage: "), shown.stderr
         if name == "tfjs-gallery-convert":

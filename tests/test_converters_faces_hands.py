@@ -46,8 +46,14 @@ def test_manifest_describes_the_model_and_its_files(installed, model_id):
 
 def test_the_demos_models_are_defaults():
     defaults = {e.id for e in catalog.CATALOG.values() if e.default}
-    assert {"facemesh-detection-short", "facemesh-attention", "facemesh", "handtrack",
-            "handlandmark-full", "handlandmark-lite"} <= defaults
+    assert {
+        "facemesh-detection-short",
+        "facemesh-attention",
+        "facemesh",
+        "handtrack",
+        "handlandmark-full",
+        "handlandmark-lite",
+    } <= defaults
 
 
 def test_attention_mesh_runs_on_wasm_after_the_fix_and_agrees_with_cpu(installed):
@@ -58,18 +64,22 @@ def test_attention_mesh_runs_on_wasm_after_the_fix_and_agrees_with_cpu(installed
     x = np.asarray(Image.fromarray(face.astype(np.uint8)).resize((192, 192)), dtype=np.float32)[None] / 255
     wasm = tfjs_node.run(installed / "facemesh-attention", "graph", [x], backend="wasm").runs[0]
     cpu = tfjs_node.run(installed / "facemesh-attention", "graph", [x], backend="cpu").runs[0]
-    for a, b in zip(wasm.outputs, cpu.outputs):
+    for a, b in zip(wasm.outputs, cpu.outputs, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-3)
-    flag = dict(zip(wasm.names, wasm.outputs))["output_faceflag"]
+    flag = dict(zip(wasm.names, wasm.outputs, strict=True))["output_faceflag"]
     assert flag.ravel()[0] > 0.5, "the astronaut's face crop is a face"
 
 
 def test_fix_int_matmul_keeps_the_name_downstream_nodes_read():
-    graph = {"modelTopology": {"node": [
-        {"name": "a", "op": "Placeholder", "attr": {}},
-        {"name": "m", "op": "MatMul", "input": ["a", "b"], "attr": {"T": {"type": "DT_INT32"}}},
-        {"name": "use", "op": "Add", "input": ["m", "a"], "attr": {}},
-    ]}}
+    graph = {
+        "modelTopology": {
+            "node": [
+                {"name": "a", "op": "Placeholder", "attr": {}},
+                {"name": "m", "op": "MatMul", "input": ["a", "b"], "attr": {"T": {"type": "DT_INT32"}}},
+                {"name": "use", "op": "Add", "input": ["m", "a"], "attr": {}},
+            ]
+        }
+    }
     nodes = {n["name"]: n for n in human_models.fix_int_matmul(graph)["modelTopology"]["node"]}
     assert nodes["m"]["op"] == "Cast" and nodes["m"]["attr"]["DstT"]["type"] == "DT_INT32"
     assert nodes["m/float"]["attr"]["T"]["type"] == "DT_FLOAT"
@@ -84,7 +94,7 @@ def test_handtrack_sees_grace_hoppers_face_as_a_face_and_no_hand(installed):
     # tfjs_runner answers the signature's outputs; the two the demo reads are among them
     # (Identity_6 = Postprocessor/Squeeze, Identity_7 = Postprocessor/convert_scores).
     run = tfjs_node.run(installed / "handtrack", "graph", [x]).runs[0]
-    out = dict(zip(run.names, run.outputs))
+    out = dict(zip(run.names, run.outputs, strict=True))
     boxes, scores = out["Identity_6:0"][0], out["Identity_7:0"][0]
     classes = entry.pipeline["classes"]
     face = classes.index("face") + 1
@@ -102,7 +112,7 @@ def test_hand_landmark_outputs_are_what_the_manifest_names(installed):
     names = catalog.get("handlandmark-full").output["names"]
     crop = np.asarray(grace_hopper().resize((224, 224)), dtype=np.float32)[None] / 255
     run = tfjs_node.run(installed / "handlandmark-full", "graph", [crop]).runs[0]
-    out = dict(zip(run.names, run.outputs))
+    out = dict(zip(run.names, run.outputs, strict=True))
     points = out[names["landmarks"]].reshape(21, 3)
     assert points.shape == (21, 3) and np.all(np.abs(points[:, :2]) < 2 * 224)  # crop pixels
     assert np.abs(out[names["world_landmarks"]]).max() < 1  # metres

@@ -41,8 +41,12 @@ def cache(tmp_path, monkeypatch) -> Path:
 def test_a_pull_killed_halfway_leaves_nothing_visible_and_the_next_run_recovers(tmp_path):
     models = tmp_path / "models"
     env = {**os.environ, "GALLERY_MODELS_DIR": str(models)}
-    process = subprocess.Popen([sys.executable, "-m", "converters", "pull", "movenet-thunder"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "converters", "pull", "movenet-thunder"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while not any(models.glob(".tmp+movenet-thunder+*")) and time.monotonic() < deadline:
         assert process.poll() is None, "the pull finished before it could be killed"
@@ -52,8 +56,12 @@ def test_a_pull_killed_halfway_leaves_nothing_visible_and_the_next_run_recovers(
     assert not (models / "movenet-thunder").exists()
     assert installed_models(models) == {} and manifest.installed(models) == {}
 
-    assert subprocess.run([sys.executable, "-m", "converters", "pull", "movenet-thunder"], env=env,
-                          capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "converters", "pull", "movenet-thunder"], env=env, capture_output=True
+        ).returncode
+        == 0
+    )
     assert [p.name for p in models.iterdir()] == ["movenet-thunder"]  # the leftover staging folder is gone
     assert verify.verify(models, "movenet-thunder").ok
 
@@ -104,7 +112,10 @@ def test_a_full_disk_is_a_plain_error_on_the_command_line(tmp_path):
     """The CLI reports OS errors (here: a models folder that is a file) without a traceback."""
     blocker = tmp_path / "models"
     blocker.write_text("not a folder")
-    result = subprocess.run([sys.executable, "-m", "converters", "--models-dir", str(blocker), "pull", "posenet"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "converters", "--models-dir", str(blocker), "pull", "posenet"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("error:") and "Traceback" not in result.stderr

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from converters import import_zip
-from server import manifest
 from converters.cli import main
+from server import manifest
 
 LABELS = ["left", "right", "up"]
 
@@ -26,12 +26,31 @@ LABELS = ["left", "right", "up"]
 def model_json(units: int = 3) -> dict:
     return {
         "format": "layers-model",
-        "modelTopology": {"class_name": "Sequential", "config": {"name": "tm", "layers": [
-            {"class_name": "GlobalAveragePooling2D", "config": {"name": "pool", "batch_input_shape": [None, 224, 224, 3]}},
-            {"class_name": "Dense", "config": {"name": "dense", "units": units, "activation": "softmax", "use_bias": True}}]}},
-        "weightsManifest": [{"paths": ["weights.bin"], "weights": [
-            {"name": "dense/kernel", "shape": [3, units], "dtype": "float32"},
-            {"name": "dense/bias", "shape": [units], "dtype": "float32"}]}],
+        "modelTopology": {
+            "class_name": "Sequential",
+            "config": {
+                "name": "tm",
+                "layers": [
+                    {
+                        "class_name": "GlobalAveragePooling2D",
+                        "config": {"name": "pool", "batch_input_shape": [None, 224, 224, 3]},
+                    },
+                    {
+                        "class_name": "Dense",
+                        "config": {"name": "dense", "units": units, "activation": "softmax", "use_bias": True},
+                    },
+                ],
+            },
+        },
+        "weightsManifest": [
+            {
+                "paths": ["weights.bin"],
+                "weights": [
+                    {"name": "dense/kernel", "shape": [3, units], "dtype": "float32"},
+                    {"name": "dense/bias", "shape": [units], "dtype": "float32"},
+                ],
+            }
+        ],
     }
 
 
@@ -43,9 +62,18 @@ def tm_zip(path: Path, members: dict[str, bytes | str] | None = None, drop: tupl
     files = {
         "model.json": json.dumps(model_json()),
         "weights.bin": weights(),
-        "metadata.json": json.dumps({"tfjsVersion": "1.3.1", "tmVersion": "2.4.7", "packageVersion": "0.8.4",
-                                     "packageName": "@teachablemachine/image", "modelName": "tm-my-image-model",
-                                     "labels": LABELS, "imageSize": 224, "userMetadata": {}}),
+        "metadata.json": json.dumps(
+            {
+                "tfjsVersion": "1.3.1",
+                "tmVersion": "2.4.7",
+                "packageVersion": "0.8.4",
+                "packageName": "@teachablemachine/image",
+                "modelName": "tm-my-image-model",
+                "labels": LABELS,
+                "imageSize": 224,
+                "userMetadata": {},
+            }
+        ),
     }
     files.update(members or {})
     with zipfile.ZipFile(path, "w") as z:
@@ -98,8 +126,11 @@ BAD = {
     "metadata not JSON": ({"metadata.json": "{labels"}, (), "metadata.json is not valid JSON"),
     "metadata without labels": ({"metadata.json": json.dumps({"imageSize": 224})}, (), "no list of labels"),
     "metadata bad image size": ({"metadata.json": json.dumps({"labels": LABELS, "imageSize": "big"})}, (), "imageSize"),
-    "labels do not match outputs": ({"metadata.json": json.dumps({"labels": ["a", "b"], "imageSize": 224})}, (),
-                                    "outputs 3 classes but the labels name 2"),
+    "labels do not match outputs": (
+        {"metadata.json": json.dumps({"labels": ["a", "b"], "imageSize": 224})},
+        (),
+        "outputs 3 classes but the labels name 2",
+    ),
     "truncated weights": ({"weights.bin": weights()[:-7]}, (), "truncated"),
     "missing weights": ({}, ("weights.bin",), "not there"),
     "no model.json": ({}, ("model.json",), "no model.json"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,7 @@ def is_cat(label: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- MobileNet 0.25
+
 
 @pytest.fixture(scope="session")
 def mobilenet(tmp_path_factory):
@@ -69,13 +69,26 @@ def mobilenet(tmp_path_factory):
 def mobilenet_models(mobilenet, tmp_path_factory):
     """Four conversions of one network: layers, graph, and layers with float16 / uint8."""
     models_dir = tmp_path_factory.mktemp("mobilenet-models")
-    variants = {"layers": ("layers", None), "graph": ("graph", None),
-                "f16": ("layers", "float16"), "u8": ("layers", "uint8")}
+    variants = {
+        "layers": ("layers", None),
+        "graph": ("graph", None),
+        "f16": ("layers", "float16"),
+        "u8": ("layers", "uint8"),
+    }
     manifests = {
-        name: install.convert_file(mobilenet["h5"], models_dir, to=to, quantization=q,
-                                   new_id=f"mobilenet-{name}", task="image-classification",
-                                   labels_file=mobilenet["labels"], mean=127.5, std=127.5)
-        for name, (to, q) in variants.items()}
+        name: install.convert_file(
+            mobilenet["h5"],
+            models_dir,
+            to=to,
+            quantization=q,
+            new_id=f"mobilenet-{name}",
+            task="image-classification",
+            labels_file=mobilenet["labels"],
+            mean=127.5,
+            std=127.5,
+        )
+        for name, (to, q) in variants.items()
+    }
     return models_dir, manifests
 
 
@@ -128,8 +141,11 @@ def test_real_mobilenet_through_the_tfhub_cache(mobilenet, tmp_path, monkeypatch
     cache = tmp_path / "hub"
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(cache))
     module = HubMobileNet()
-    tf.saved_model.save(module, str(cache / hashlib.sha1(entry.source["handle"].encode()).hexdigest()),
-                        signatures={"serving_default": module.__call__})
+    tf.saved_model.save(
+        module,
+        str(cache / hashlib.sha1(entry.source["handle"].encode()).hexdigest()),
+        signatures={"serving_default": module.__call__},
+    )
 
     models_dir = tmp_path / "models"
     written = install.pull("mobilenet-v1-025-224", models_dir)
@@ -141,6 +157,7 @@ def test_real_mobilenet_through_the_tfhub_cache(mobilenet, tmp_path, monkeypatch
 
 
 # ----------------------------------------------------------------------------- the defaults
+
 
 @pytest.fixture(scope="session")
 def defaults_dir(default_models) -> Path:
@@ -198,6 +215,7 @@ def test_models_without_an_original_make_sense_on_real_photos(defaults_dir, mode
 
 def test_the_photo_checks_can_fail():
     """A detector that sees a person everywhere, or a mask that is empty, is reported."""
+
     class Run:
         def __init__(self, *outputs):
             self.outputs = list(outputs)
@@ -219,8 +237,9 @@ def test_the_photo_checks_can_fail():
 
 @pytest.mark.browser
 @pytest.mark.parametrize("variant", ["layers", "graph"])
-def test_converted_mobilenet_in_chromium_agrees_with_tensorflow(mobilenet, mobilenet_models, variant,
-                                                                 page, live_server, models_dir, tmp_path):
+def test_converted_mobilenet_in_chromium_agrees_with_tensorflow(
+    mobilenet, mobilenet_models, variant, page, live_server, models_dir, tmp_path
+):
     """The converted model, loaded by TF.js in headless Chromium from the gallery server,
     gives TensorFlow's top-1 on the same input tensor, and the webcam demo (fed the photo
     as a file) sees a cat."""
@@ -239,12 +258,16 @@ def test_converted_mobilenet_in_chromium_agrees_with_tensorflow(mobilenet, mobil
     pg = page.page
     pg.goto(f"{live_server.url}/demos/core_api/?backend=wasm")  # any page: it loads TF.js
     wait_ready(pg)
-    js_probs = np.array(pg.evaluate("""async ({url, layers, data}) => {
+    js_probs = np.array(
+        pg.evaluate(
+            """async ({url, layers, data}) => {
         const model = layers ? await tf.loadLayersModel(url) : await tf.loadGraphModel(url);
         const output = model.predict(tf.tensor(data, [1, 224, 224, 3]));
         return Array.from(await output.data());
-    }""", {"url": f"/models/{model_id}/model.json", "layers": variant == "layers",
-           "data": chelsea.ravel().tolist()}))
+    }""",
+            {"url": f"/models/{model_id}/model.json", "layers": variant == "layers", "data": chelsea.ravel().tolist()},
+        )
+    )
     assert np.argmax(js_probs) == np.argmax(tf_probs)
     assert np.abs(js_probs - tf_probs).max() < 1e-4
     assert set(np.argsort(js_probs)[::-1][:5]) & set(CAT_CLASSES)

@@ -170,9 +170,7 @@ def test_tensorflowjs_converts_with_jax_and_tfdf_hidden(tmp_path):
         except tf_imports.ConverterError as error:
             print(error)
     """)
-    run = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300
-    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "jax is not installed" in run.stdout
     for folder in ("layers", "graph"):
@@ -370,10 +368,7 @@ def test_export_under_a_base_url_rewrites_every_app_url(tmp_path):
         assert 'href="/"' not in text, path
     sw = (site / "sw.js").read_text()
     assert '"/gallery/"' in sw and '"/gallery/api/models"' in sw and "startsWith('/gallery/models/')" in sw
-    assert (
-        json.loads((site / "api" / "models").read_text())["models"][0]["url"]
-        == f"/gallery/models/{MOBILENET_ID}/"
-    )
+    assert json.loads((site / "api" / "models").read_text())["models"][0]["url"] == f"/gallery/models/{MOBILENET_ID}/"
     # Model files are copied as they are: the browser checks them against the manifest's sha256.
     original = tmp_path / "models" / MOBILENET_ID / "model.json"
     assert (site / "models" / MOBILENET_ID / "model.json").read_bytes() == original.read_bytes()
@@ -382,8 +377,7 @@ def test_export_under_a_base_url_rewrites_every_app_url(tmp_path):
 def test_rebase_leaves_other_slashes_alone():
     code = "key.split('/'); a = '/'; import x from '/static/a.js'; const u = `/models/${id}/`;"
     assert (
-        rebase(code, "/g/")
-        == "key.split('/'); a = '/'; import x from '/g/static/a.js'; const u = `/g/models/${id}/`;"
+        rebase(code, "/g/") == "key.split('/'); a = '/'; import x from '/g/static/a.js'; const u = `/g/models/${id}/`;"
     )
     assert rebase(code, "/") == code
 
@@ -439,9 +433,7 @@ def test_export_errors_are_clear_and_touch_nothing(tmp_path, case):
     if case == "file":
         assert target.read_text() == "my notes"
     assert not (tmp_path / "missing").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        {"models", *([target.name] if case == "file" else [])}
-    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"models", *([target.name] if case == "file" else [])})
 
 
 def test_a_killed_exports_staging_folder_is_removed_by_the_next_export(tmp_path):

@@ -34,8 +34,9 @@ def rss_mb(pid: int) -> float:
 def server(models):
     """The real server in its own process, so its memory is measured alone."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port), "--models-dir", str(models)],
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "--port", str(port), "--models-dir", str(models)], stderr=subprocess.DEVNULL
+    )
     wait_for_port(port)
     yield process, f"http://127.0.0.1:{port}"
     process.terminate()
@@ -53,9 +54,16 @@ def models(tmp_path):
 
 
 async def test_many_concurrent_clients_get_every_byte_without_errors(server):
-    paths = ["/", "/demos/core_api/", "/static/backend.js", "/vendor/tfjs/tf.es2017.min.js",
-             "/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm", "/models/big/group1-shard1of1.bin",
-             "/api/models", "/models/big/model.json"]
+    paths = [
+        "/",
+        "/demos/core_api/",
+        "/static/backend.js",
+        "/vendor/tfjs/tf.es2017.min.js",
+        "/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm",
+        "/models/big/group1-shard1of1.bin",
+        "/api/models",
+        "/models/big/model.json",
+    ]
     process, url = server
     errors: list[str] = []
     received = 0
@@ -87,9 +95,11 @@ async def test_many_concurrent_clients_get_every_byte_without_errors(server):
     seconds = time.perf_counter() - started
 
     total = CLIENTS * REQUESTS_PER_CLIENT
-    print(f"\nload: {total} requests from {CLIENTS} concurrent clients in {seconds:.1f} s "
-          f"({total / seconds:.0f} req/s, {received / seconds / 1e6:.0f} MB/s), "
-          f"RSS {before:.0f} -> peak {peak:.0f} MB, errors {len(errors)}")
+    print(
+        f"\nload: {total} requests from {CLIENTS} concurrent clients in {seconds:.1f} s "
+        f"({total / seconds:.0f} req/s, {received / seconds / 1e6:.0f} MB/s), "
+        f"RSS {before:.0f} -> peak {peak:.0f} MB, errors {len(errors)}"
+    )
     assert errors == []
     # Files are streamed (sendfile), not read whole into memory per request: 48 clients each
     # holding a 4 MB shard in memory would alone add 190 MB.

@@ -30,8 +30,19 @@ def stage(models_dir: Path, model_id: str, title: str = "t") -> dict:
 
 def test_ids_are_matched_whole_and_capped_at_one_length():
     assert manifest.valid_id("efficientnet-lite0-f16") and manifest.valid_id("a" * manifest.MAX_ID_LENGTH)
-    for bad in ["abc\n", "a" * (manifest.MAX_ID_LENGTH + 1), "", ".hidden", "-x", "Upper", "a+b",
-                "a/b", "a b", "../x", "a\x00"]:
+    for bad in [
+        "abc\n",
+        "a" * (manifest.MAX_ID_LENGTH + 1),
+        "",
+        ".hidden",
+        "-x",
+        "Upper",
+        "a+b",
+        "a/b",
+        "a b",
+        "../x",
+        "a\x00",
+    ]:
         assert not manifest.valid_id(bad), repr(bad)
         # The server's handlers use MODEL_ID.match: the same pattern, anchored, so no prefix passes.
         assert MODEL_ID.match(bad) is None, repr(bad)
@@ -45,8 +56,7 @@ def test_a_folder_whose_name_ends_in_a_newline_is_not_a_model(tmp_path):
 
 
 def test_a_manifest_must_name_its_folder_and_a_known_format(tmp_path):
-    for name, body in [("a", {"id": "b"}), ("c", {"id": "c", "format": "saved_model"}), ("d", [1]),
-                       ("e", "not json")]:
+    for name, body in [("a", {"id": "b"}), ("c", {"id": "c", "format": "saved_model"}), ("d", [1]), ("e", "not json")]:
         (tmp_path / name).mkdir()
         (tmp_path / name / "manifest.json").write_text(body if isinstance(body, str) else json.dumps(body))
     (tmp_path / "ok").mkdir()
@@ -78,9 +88,11 @@ def test_what_the_converters_install_the_server_serves(tmp_path_factory, model_i
 
 
 def test_the_server_reads_manifests_without_tensorflow_or_the_converters():
-    code = ("import sys, server.manifest, server.app; "
-            "heavy = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tf_keras', 'keras', 'converters')]; "
-            "print(heavy); sys.exit(1 if heavy else 0)")
+    code = (
+        "import sys, server.manifest, server.app; "
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tf_keras', 'keras', 'converters')]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -89,8 +101,9 @@ def test_the_benchmark_measures_only_what_the_server_serves(tmp_path):
     from bench.cli import catalog
 
     stage(tmp_path, "fine")
-    (tmp_path / "fine" / "manifest.json").write_text(json.dumps(
-        {**manifest.read(tmp_path / "fine"), "task": "image-classification", "input": {"channels": "RGB"}}))
+    (tmp_path / "fine" / "manifest.json").write_text(
+        json.dumps({**manifest.read(tmp_path / "fine"), "task": "image-classification", "input": {"channels": "RGB"}})
+    )
     os.mkdir(tmp_path / "Wrong")  # a name no id can have, with an otherwise good manifest
     (tmp_path / "Wrong" / "manifest.json").write_text(json.dumps({"id": "Wrong", "task": "image-classification"}))
     measured, skipped = catalog(tmp_path)

@@ -20,18 +20,36 @@ import aiohttp
 import numpy as np
 import pytest
 from aiohttp import FormData
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from skimage import data as photos
 
 from server import Config, create_app
-from tests.live_server import free_port, wait_for_port
-from server.prepare import (DECODE_QUEUE, DECODE_SLOTS, MAX_DECODED_BYTES, MAX_PIXELS, MAX_UPLOAD_BYTES, OUT_OF_MEMORY,
-                            TOO_MANY_PIXELS, crop_and_resize, crop_box, prepare)
+from server.prepare import (
+    DECODE_QUEUE,
+    DECODE_SLOTS,
+    MAX_DECODED_BYTES,
+    MAX_PIXELS,
+    MAX_UPLOAD_BYTES,
+    OUT_OF_MEMORY,
+    TOO_MANY_PIXELS,
+    crop_and_resize,
+    crop_box,
+    prepare,
+)
 from server.prepare import decode as decode_image
+from tests.live_server import free_port, wait_for_port
 
-SPEC = {"shape": [1, 224, 224, 3], "dtype": "float32", "channels": "RGB", "mean": 127.0, "std": 128.0,
-        "crop": "center", "crop_fraction": 0.875}
+SPEC = {
+    "shape": [1, 224, 224, 3],
+    "dtype": "float32",
+    "channels": "RGB",
+    "mean": 127.0,
+    "std": 128.0,
+    "crop": "center",
+    "crop_fraction": 0.875,
+}
 
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,8 +58,9 @@ REPO = Path(__file__).resolve().parent.parent
 def install_manifest(models: Path, model_id: str = "clf", spec: dict = SPEC) -> None:
     folder = models / model_id
     folder.mkdir(parents=True)
-    (folder / "manifest.json").write_text(json.dumps({"id": model_id, "task": "image-classification",
-                                                      "format": "graph", "input": spec}))
+    (folder / "manifest.json").write_text(
+        json.dumps({"id": model_id, "task": "image-classification", "format": "graph", "input": spec})
+    )
 
 
 def png_bytes(array: np.ndarray) -> bytes:
@@ -61,8 +80,9 @@ def decode(answer: dict) -> np.ndarray:
 
 
 async def test_prepare_returns_the_normalised_centre_crop(client):
-    response = await client.post("/api/prepare?model=clf", data=png_bytes(photos.chelsea()),
-                                 headers={"Content-Type": "image/png"})
+    response = await client.post(
+        "/api/prepare?model=clf", data=png_bytes(photos.chelsea()), headers={"Content-Type": "image/png"}
+    )
     assert response.status == 200, await response.text()
     answer = await response.json()
     assert answer["shape"] == [1, 224, 224, 3] and answer["dtype"] == "float32"
@@ -77,8 +97,11 @@ async def test_prepare_returns_the_normalised_centre_crop(client):
 async def test_multipart_upload_works_like_a_raw_body(client):
     form = FormData()
     form.add_field("image", png_bytes(photos.coffee()), filename="coffee.png", content_type="image/png")
-    raw = await (await client.post("/api/prepare?model=clf", data=png_bytes(photos.coffee()),
-                                   headers={"Content-Type": "image/png"})).json()
+    raw = await (
+        await client.post(
+            "/api/prepare?model=clf", data=png_bytes(photos.coffee()), headers={"Content-Type": "image/png"}
+        )
+    ).json()
     multipart = await (await client.post("/api/prepare?model=clf", data=form)).json()
     assert "data" in raw, raw
     assert multipart.get("data") == raw["data"], multipart
@@ -104,8 +127,9 @@ async def test_traversal_in_the_model_parameter_is_404(client):
 
 
 async def test_oversized_upload_is_413(client):
-    response = await client.post("/api/prepare?model=clf", data=b"\0" * (MAX_UPLOAD_BYTES + 1),
-                                 headers={"Content-Type": "image/png"})
+    response = await client.post(
+        "/api/prepare?model=clf", data=b"\0" * (MAX_UPLOAD_BYTES + 1), headers={"Content-Type": "image/png"}
+    )
     assert response.status == 413 and "limit" in (await response.json())["error"]
 
 
@@ -127,8 +151,12 @@ def png_chunk(kind: bytes, payload: bytes) -> bytes:
 def huge_png(width: int, height: int, colour_type: int = 2) -> bytes:
     """A tiny file that claims an enormous image (a decompression bomb's header); 2 is RGB, 6 RGBA."""
     header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", zlib.compress(b"\0" * 100))
-            + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(b"\0" * 100))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 async def post_image(client, body: bytes, content_type: str = "image/png", **headers):
@@ -141,7 +169,7 @@ async def post_image(client, body: bytes, content_type: str = "image/png", **hea
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 @pytest.mark.parametrize("side", [7000, 10_000, 60_000])
 async def test_too_many_pixels_get_the_caps_413_and_message(client, side):
-    assert MAX_PIXELS < 7000 ** 2 < Image.MAX_IMAGE_PIXELS < 10_000 ** 2 < 2 * Image.MAX_IMAGE_PIXELS < 60_000 ** 2
+    assert MAX_PIXELS < 7000**2 < Image.MAX_IMAGE_PIXELS < 10_000**2 < 2 * Image.MAX_IMAGE_PIXELS < 60_000**2
     status, answer = await post_image(client, huge_png(side, side))
     assert (status, answer["error"]) == (413, TOO_MANY_PIXELS)
 
@@ -162,17 +190,22 @@ async def test_missing_or_empty_model_parameter_is_400(client):
 
 def image_bytes(pillow_format: str, size=(32, 24), mode="RGB", **options) -> bytes:
     buffer = io.BytesIO()
-    Image.new(mode, size, (200, 100, 50)[:len(mode)] if mode != "L" else 128).save(buffer, format=pillow_format, **options)
+    Image.new(mode, size, (200, 100, 50)[: len(mode)] if mode != "L" else 128).save(
+        buffer, format=pillow_format, **options
+    )
     return buffer.getvalue()
 
 
 @pytest.mark.parametrize("pillow_format", ["TIFF", "ICO", "PPM", "PCX", "SGI", "DDS", "QOI"])
 async def test_formats_the_page_does_not_offer_are_415(client, pillow_format):
     # Declared as PNG: the bytes decide, not the header.
-    status, answer = await post_image(client, image_bytes(pillow_format, mode="RGBA" if pillow_format == "DDS" else "RGB"))
+    status, answer = await post_image(
+        client, image_bytes(pillow_format, mode="RGBA" if pillow_format == "DDS" else "RGB")
+    )
     assert status == 415, answer
-    assert answer["error"] == (f"The upload looks like a {pillow_format} image; this server decodes only "
-                               "JPEG, PNG, WEBP, GIF and BMP.")
+    assert answer["error"] == (
+        f"The upload looks like a {pillow_format} image; this server decodes only JPEG, PNG, WEBP, GIF and BMP."
+    )
 
 
 async def test_formats_without_magic_bytes_are_not_decoded_either(client):
@@ -203,29 +236,50 @@ PNG = png_bytes(np.full((8, 8, 3), 90, np.uint8))
 FILE_PART = b'Content-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n' + PNG
 
 
-@pytest.mark.parametrize("content_type, body, message", [
-    ("multipart/form-data", b"--x\r\n" + FILE_PART + b"\r\n--x--\r\n", "no valid boundary"),
-    ("multipart/form-data; boundary=" + "b" * 71, b"--" + b"b" * 71 + b"\r\n" + FILE_PART + b"\r\n--" + b"b" * 71 + b"--\r\n",
-     "no valid boundary"),
-    ("multipart/form-data; boundary=abc", b"--xyz\r\n" + FILE_PART + b"\r\n--xyz--\r\n", "malformed"),
-    ("multipart/form-data; boundary=abc", b"", "malformed"),
-    ("multipart/form-data; boundary=abc",
-     b'--abc\r\nContent-Disposition: form-data; name="image"\r\nContent-Type: multipart/mixed; boundary=in\r\n\r\n'
-     b"--in\r\n" + FILE_PART + b"\r\n--in--\r\n\r\n--abc--\r\n", "nested multipart"),
-    ("multipart/form-data; boundary=abc", b'--abc\r\nContent-Disposition: form-data; name="x"\r\n\r\nhi\r\n--abc--\r\n',
-     "no file"),
-    # Found by the fuzzing below: a control character in a part's header.
-    ("multipart/form-data; boundary=abc", b'--abc\r\nContent-Disposition: form-data; name="i"; filename="\x1f"\r\n\r\n'
-     + PNG + b"\r\n--abc--\r\n", "headers cannot be read"),
-])
+@pytest.mark.parametrize(
+    "content_type, body, message",
+    [
+        ("multipart/form-data", b"--x\r\n" + FILE_PART + b"\r\n--x--\r\n", "no valid boundary"),
+        (
+            "multipart/form-data; boundary=" + "b" * 71,
+            b"--" + b"b" * 71 + b"\r\n" + FILE_PART + b"\r\n--" + b"b" * 71 + b"--\r\n",
+            "no valid boundary",
+        ),
+        ("multipart/form-data; boundary=abc", b"--xyz\r\n" + FILE_PART + b"\r\n--xyz--\r\n", "malformed"),
+        ("multipart/form-data; boundary=abc", b"", "malformed"),
+        (
+            "multipart/form-data; boundary=abc",
+            b'--abc\r\nContent-Disposition: form-data; name="image"\r\nContent-Type: multipart/mixed; boundary=in\r\n\r\n'
+            b"--in\r\n" + FILE_PART + b"\r\n--in--\r\n\r\n--abc--\r\n",
+            "nested multipart",
+        ),
+        (
+            "multipart/form-data; boundary=abc",
+            b'--abc\r\nContent-Disposition: form-data; name="x"\r\n\r\nhi\r\n--abc--\r\n',
+            "no file",
+        ),
+        # Found by the fuzzing below: a control character in a part's header.
+        (
+            "multipart/form-data; boundary=abc",
+            b'--abc\r\nContent-Disposition: form-data; name="i"; filename="\x1f"\r\n\r\n' + PNG + b"\r\n--abc--\r\n",
+            "headers cannot be read",
+        ),
+    ],
+)
 async def test_broken_multipart_is_400(client, content_type, body, message):
     status, answer = await post_image(client, body, content_type)
     assert status == 400 and message in answer["error"], answer
 
 
-@pytest.mark.parametrize("encoding, body", [
-    ("gzip", PNG), ("deflate", PNG), ("x-unknown", PNG), ("gzip", gzip.compress(PNG)),
-])
+@pytest.mark.parametrize(
+    "encoding, body",
+    [
+        ("gzip", PNG),
+        ("deflate", PNG),
+        ("x-unknown", PNG),
+        ("gzip", gzip.compress(PNG)),
+    ],
+)
 async def test_content_encoding_is_refused_with_415(client, encoding, body):
     status, answer = await post_image(client, body, **{"Content-Encoding": encoding})
     assert status == 415 and "without Content-Encoding" in answer["error"], answer
@@ -235,8 +289,9 @@ async def test_a_slow_body_is_cut_off(aiohttp_server, tmp_path):
     install_manifest(tmp_path)
     server = await aiohttp_server(create_app(Config(models_dir=tmp_path, upload_timeout=2)))
     reader, writer = await asyncio.open_connection(server.host, server.port)
-    writer.write(b"POST /api/prepare?model=clf HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
-                 b"Content-Length: 1000\r\n\r\n")
+    writer.write(
+        b"POST /api/prepare?model=clf HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n"
+    )
 
     async def trickle():  # one byte a second, for longer than the timeout
         for byte in PNG[:30]:
@@ -352,9 +407,18 @@ def encoded_images(draw):
     """A valid container of the five formats, random size, content and EXIF, sometimes damaged."""
     pillow_format = draw(st.sampled_from(["PNG", "JPEG", "WEBP", "GIF", "BMP"]))
     width, height = draw(st.integers(1, 200)), draw(st.integers(1, 200))
-    mode = draw(st.sampled_from({"JPEG": ["RGB", "L"], "WEBP": ["RGB", "RGBA"], "GIF": ["P", "L"],
-                                 "BMP": ["RGB", "L", "P"], "PNG": ["RGB", "RGBA", "L", "P", "I;16"]}[pillow_format]))
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    mode = draw(
+        st.sampled_from(
+            {
+                "JPEG": ["RGB", "L"],
+                "WEBP": ["RGB", "RGBA"],
+                "GIF": ["P", "L"],
+                "BMP": ["RGB", "L", "P"],
+                "PNG": ["RGB", "RGBA", "L", "P", "I;16"],
+            }[pillow_format]
+        )
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     pixels = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
     image = Image.fromarray(pixels, "RGBA").convert("RGB" if mode in ("P", "I;16") else mode)
     image = image.convert("P") if mode == "P" else image.convert("I;16") if mode == "I;16" else image
@@ -370,7 +434,7 @@ def encoded_images(draw):
     if damage == "truncate":
         data = data[:at]
     elif damage == "flip":
-        data = data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1:]
+        data = data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1 :]
     elif damage == "claim" and pillow_format == "PNG":  # claim other dimensions, with a valid CRC
         claimed = struct.pack(">II", draw(st.integers(1, 100_000)), draw(st.integers(1, 100_000)))
         header = claimed + data[24:29]
@@ -383,28 +447,49 @@ def encoded_images(draw):
 async def test_structured_images_never_crash_the_server(client, upload):
     pillow_format, data = upload
     kind = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif", "BMP": "image/bmp"}
-    await assert_answered(await client.post("/api/prepare?model=clf", data=data,
-                                            headers={"Content-Type": kind[pillow_format]}))
+    await assert_answered(
+        await client.post("/api/prepare?model=clf", data=data, headers={"Content-Type": kind[pillow_format]})
+    )
 
 
 BOUNDARY_CHARS = st.sampled_from("abcXYZ019'()+_,-./:=? \"")
 
 
 @FUZZ
-@given(boundary=st.text(BOUNDARY_CHARS, max_size=80), declared=st.one_of(st.none(), st.text(BOUNDARY_CHARS, max_size=80)),
-       filename=st.one_of(st.none(), st.text(max_size=10)), part_type=st.sampled_from(
-           ["image/png", "text/plain", "multipart/mixed; boundary=in", "", "IMAGE/PNG; x=y"]),
-       preamble=st.binary(max_size=20), epilogue=st.binary(max_size=20), newline=st.sampled_from([b"\r\n", b"\n"]),
-       closed=st.booleans(), parts=st.integers(0, 3))
-async def test_random_multipart_framing_never_crashes_the_server(client, boundary, declared, filename, part_type,
-                                                                 preamble, epilogue, newline, closed, parts):
+@given(
+    boundary=st.text(BOUNDARY_CHARS, max_size=80),
+    declared=st.one_of(st.none(), st.text(BOUNDARY_CHARS, max_size=80)),
+    filename=st.one_of(st.none(), st.text(max_size=10)),
+    part_type=st.sampled_from(["image/png", "text/plain", "multipart/mixed; boundary=in", "", "IMAGE/PNG; x=y"]),
+    preamble=st.binary(max_size=20),
+    epilogue=st.binary(max_size=20),
+    newline=st.sampled_from([b"\r\n", b"\n"]),
+    closed=st.booleans(),
+    parts=st.integers(0, 3),
+)
+async def test_random_multipart_framing_never_crashes_the_server(
+    client, boundary, declared, filename, part_type, preamble, epilogue, newline, closed, parts
+):
     mark = boundary.encode()
     disposition = 'form-data; name="image"' + ("" if filename is None else f'; filename="{filename}"')
-    part = (b"--" + mark + newline + f"Content-Disposition: {disposition}".encode("utf-8", "replace") + newline
-            + (f"Content-Type: {part_type}".encode() + newline if part_type else b"") + newline + PNG + newline)
+    part = (
+        b"--"
+        + mark
+        + newline
+        + f"Content-Disposition: {disposition}".encode("utf-8", "replace")
+        + newline
+        + (f"Content-Type: {part_type}".encode() + newline if part_type else b"")
+        + newline
+        + PNG
+        + newline
+    )
     body = preamble + part * parts + (b"--" + mark + b"--" + newline if closed else b"") + epilogue
     content_type = "multipart/form-data" + ("" if declared is None else f'; boundary="{declared}"')
-    await assert_answered(await client.post("/api/prepare?model=clf", data=body, headers={"Content-Type": content_type}))
+    await assert_answered(
+        await client.post("/api/prepare?model=clf", data=body, headers={"Content-Type": content_type})
+    )
+
+
 def webp_bytes(side: int) -> bytes:
     """A flat-coloured WebP: some tens of KB on the wire, side x side pixels once decoded."""
     buffer = io.BytesIO()
@@ -424,16 +509,22 @@ async def test_a_burst_of_large_uploads_is_bounded_and_the_server_stays_responsi
     here); another endpoint keeps answering meanwhile."""
     install_manifest(tmp_path)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port), "--models-dir", str(tmp_path)],
-                              cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server", "--port", str(port), "--models-dir", str(tmp_path)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_port(port)
         url = f"http://127.0.0.1:{port}"
         large, small = webp_bytes(3000), webp_bytes(300)
         async with aiohttp.ClientSession() as session:
+
             async def upload(body):
-                async with session.post(url + "/api/prepare?model=clf", data=body,
-                                        headers={"Content-Type": "image/webp"}) as response:
+                async with session.post(
+                    url + "/api/prepare?model=clf", data=body, headers={"Content-Type": "image/webp"}
+                ) as response:
                     return response.status
 
             async def latency():
@@ -454,8 +545,9 @@ async def test_a_burst_of_large_uploads_is_bounded_and_the_server_stays_responsi
                 await asyncio.sleep(0.01)
             assert await burst == [200] * 8
         burst_peak = peak_rss(server.pid) - before
-        assert burst_peak <= (DECODE_SLOTS + 1) * one_decode, \
+        assert burst_peak <= (DECODE_SLOTS + 1) * one_decode, (
             f"burst {burst_peak / 1e6:.0f} MB, one decode {one_decode / 1e6:.0f} MB"
+        )
         # Generous: the machine is shared, but a blocked event loop would be hundreds of times slower.
         assert len(busy) >= 3 and statistics.median(busy) < 25 * statistics.median(idle)
     finally:
@@ -465,8 +557,9 @@ async def test_a_burst_of_large_uploads_is_bounded_and_the_server_stays_responsi
 
 async def test_uploads_beyond_the_queue_get_503(client):
     body = webp_bytes(1500)
-    statuses = await asyncio.gather(*[post_image(client, body, "image/webp")
-                                      for _ in range(DECODE_SLOTS + DECODE_QUEUE + 3)])
+    statuses = await asyncio.gather(
+        *[post_image(client, body, "image/webp") for _ in range(DECODE_SLOTS + DECODE_QUEUE + 3)]
+    )
     refused = [answer for status, answer in statuses if status == 503]
     assert refused and all(status in (200, 503) for status, _ in statuses)
     assert refused[0]["error"] == "The server is busy preparing other images; try again in a moment."

@@ -25,8 +25,14 @@ def write_model(models_dir: Path, model_id: str, manifest: dict | None = None) -
     (folder / "model.json").write_text('{"format": "graph-model"}')
     (folder / "group1-shard1of1.bin").write_bytes(b"\x00" * 64)
     if manifest is not False:
-        base = {"id": model_id, "title": model_id, "task": "image-classification", "format": "graph",
-                "sha256": "ab" * 32, "bytes": 90}
+        base = {
+            "id": model_id,
+            "title": model_id,
+            "task": "image-classification",
+            "format": "graph",
+            "sha256": "ab" * 32,
+            "bytes": 90,
+        }
         (folder / "manifest.json").write_text(json.dumps({**base, **(manifest or {})}))
     return folder
 
@@ -67,14 +73,17 @@ async def test_demo_without_slash_redirects(client):
     assert response.headers["Location"] == "/demos/core_api/"
 
 
-@pytest.mark.parametrize("path", [
-    "/vendor/tfjs/tf.es2017.min.js",
-    "/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm",
-    "/vendor/tfjs-backend-wasm/tfjs-backend-wasm-threaded-simd.wasm",
-    "/vendor/tfjs-backend-wasm/tfjs-backend-wasm.wasm",
-    "/vendor/pose-detection/pose-detection.min.js",
-    "/vendor/fflate/browser.js",  # served from fflate's esm/ folder (server/vendor.py VENDOR_FOLDERS)
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/vendor/tfjs/tf.es2017.min.js",
+        "/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm",
+        "/vendor/tfjs-backend-wasm/tfjs-backend-wasm-threaded-simd.wasm",
+        "/vendor/tfjs-backend-wasm/tfjs-backend-wasm.wasm",
+        "/vendor/pose-detection/pose-detection.min.js",
+        "/vendor/fflate/browser.js",  # served from fflate's esm/ folder (server/vendor.py VENDOR_FOLDERS)
+    ],
+)
 async def test_browser_libraries_are_served_locally(client, path):
     response = await client.get(path)
     assert response.status == 200
@@ -83,8 +92,14 @@ async def test_browser_libraries_are_served_locally(client, path):
 
 
 async def test_security_headers_on_every_kind_of_response(client):
-    for path in ["/", "/demos/core_api/", "/static/backend.js", "/api/models", "/nowhere",
-                 "/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm"]:
+    for path in [
+        "/",
+        "/demos/core_api/",
+        "/static/backend.js",
+        "/api/models",
+        "/nowhere",
+        "/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm",
+    ]:
         response = await client.get(path)
         headers = response.headers
         csp = headers["Content-Security-Policy"]
@@ -95,8 +110,14 @@ async def test_security_headers_on_every_kind_of_response(client):
 
 
 async def test_unknown_paths_get_a_real_404_page(client):
-    for path in ["/nowhere", "/demos/nope/", "/demos/core_api/nope.js", "/static/nope.js",
-                 "/vendor/nope/x.js", "/models/nope/model.json"]:
+    for path in [
+        "/nowhere",
+        "/demos/nope/",
+        "/demos/core_api/nope.js",
+        "/static/nope.js",
+        "/vendor/nope/x.js",
+        "/models/nope/model.json",
+    ]:
         response = await client.get(path)
         assert response.status == 404, path
         assert response.headers["Content-Type"].startswith("text/html")
@@ -155,8 +176,19 @@ def test_resolve_inside_refuses_every_escape(tmp_path):
     (tmp_path / "out.txt").write_text("no")
     os.symlink(tmp_path / "out.txt", root / "escape.txt")
     assert resolve_inside(root, "sub/ok.txt") == (root / "sub" / "ok.txt").resolve()
-    for bad in ["../out.txt", "sub/../../out.txt", "/etc/passwd", "sub\\ok.txt", "sub/ok.txt\x00",
-                "escape.txt", "sub", "", ".", "sub//ok.txt", ".git/config"]:
+    for bad in [
+        "../out.txt",
+        "sub/../../out.txt",
+        "/etc/passwd",
+        "sub\\ok.txt",
+        "sub/ok.txt\x00",
+        "escape.txt",
+        "sub",
+        "",
+        ".",
+        "sub//ok.txt",
+        ".git/config",
+    ]:
         assert resolve_inside(root, bad) is None, bad
 
 
@@ -190,8 +222,7 @@ async def test_manifest_with_a_wrong_id_is_ignored(client, models):
 async def test_gallery_shows_whether_models_are_installed(aiohttp_client, models, tmp_path):
     demos = tmp_path / "demos"
     (demos / "needs_model").mkdir(parents=True)
-    (demos / "needs_model" / "demo.toml").write_text(
-        'title = "T"\nsummary = "S"\nmodels = ["alpha", "beta"]\n')
+    (demos / "needs_model" / "demo.toml").write_text('title = "T"\nsummary = "S"\nmodels = ["alpha", "beta"]\n')
     write_model(models, "alpha")
     client = await aiohttp_client(create_app(Config(models_dir=models, demos_dir=demos)))
     html = await (await client.get("/")).text()
@@ -218,8 +249,13 @@ def demos_opened_by_tests(test_file: Path) -> dict[str, set[str]]:
     `wait_for_url`, a list of names) does not count.
     """
     tree = ast.parse(test_file.read_text())
-    constants = {target.id: node.value for node in tree.body if isinstance(node, ast.Assign)
-                 for target in node.targets if isinstance(target, ast.Name)}
+    constants = {
+        target.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     functions: dict[str, list[ast.FunctionDef]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
@@ -237,14 +273,25 @@ def demos_opened_by_tests(test_file: Path) -> dict[str, set[str]]:
                 parts.append(text(constants[node.id], seen | {node.id}))
             elif isinstance(node, ast.Call) and callee(node) in functions and callee(node) not in seen:
                 for helper in functions[callee(node)]:
-                    parts += [text(r.value, seen | {callee(node)}) for r in ast.walk(helper)
-                              if isinstance(r, ast.Return) and r.value is not None]
+                    parts += [
+                        text(r.value, seen | {callee(node)})
+                        for r in ast.walk(helper)
+                        if isinstance(r, ast.Return) and r.value is not None
+                    ]
         return " ".join(parts)
 
     def navigates(name: str, seen: frozenset) -> bool:
-        return any(callee(call) == "goto" or (callee(call) in functions and callee(call) not in seen
-                                               and navigates(callee(call), seen | {callee(call)}))
-                   for helper in functions[name] for call in ast.walk(helper) if isinstance(call, ast.Call))
+        return any(
+            callee(call) == "goto"
+            or (
+                callee(call) in functions
+                and callee(call) not in seen
+                and navigates(callee(call), seen | {callee(call)})
+            )
+            for helper in functions[name]
+            for call in ast.walk(helper)
+            if isinstance(call, ast.Call)
+        )
 
     def opened(function: ast.FunctionDef, seen: frozenset) -> set[str]:
         found = set()
@@ -262,18 +309,29 @@ def demos_opened_by_tests(test_file: Path) -> dict[str, set[str]]:
                     found |= opened(helper, seen | {name})
         return found
 
-    return {name: opened(node, frozenset({name})) for name, nodes in functions.items()
-            if name.startswith("test_") for node in nodes}
+    return {
+        name: opened(node, frozenset({name}))
+        for name, nodes in functions.items()
+        if name.startswith("test_")
+        for node in nodes
+    }
 
 
 def test_every_demo_has_a_manifest_a_lesson_a_picture_and_a_browser_test():
     demos = discover_demos(REPO / "demos")
     assert demos, "no demos found"
-    opened = set().union(*(demos for path in (REPO / "tests").glob("test_browser_*.py")
-                           for demos in demos_opened_by_tests(path).values()))
+    opened = set().union(
+        *(
+            demos
+            for path in (REPO / "tests").glob("test_browser_*.py")
+            for demos in demos_opened_by_tests(path).values()
+        )
+    )
     for name, demo in demos.items():
         assert (demo.folder / "README.md").exists(), f"{name} has no README lesson"
-        assert "window.__demo.result" in (demo.folder / "README.md").read_text(), f"{name}'s README does not document its result"
+        assert "window.__demo.result" in (demo.folder / "README.md").read_text(), (
+            f"{name}'s README does not document its result"
+        )
         assert (demo.folder / demo.thumbnail).exists(), f"{name} has no picture"
         assert (demo.folder / "main.js").exists(), f"{name} has no main.js"
         assert name in opened, f"no browser test opens {name} (/demos/{name}/)"
@@ -281,7 +339,8 @@ def test_every_demo_has_a_manifest_a_lesson_a_picture_and_a_browser_test():
 
 def test_the_browser_test_check_sees_only_real_navigation(tmp_path):
     sample = tmp_path / "test_browser_sample.py"
-    sample.write_text(textwrap.dedent('''
+    sample.write_text(
+        textwrap.dedent("""
         DEMO = "/demos/constant/"
 
         def open_demo(page, url):
@@ -309,9 +368,13 @@ def test_the_browser_test_check_sees_only_real_navigation(tmp_path):
             page.wait_for_url("**/demos/waited/")
             names = ["/demos/listed/"]
             looks_at("/demos/not_opened/")
-    '''))
-    assert demos_opened_by_tests(sample) == {"test_direct": {"direct"}, "test_helpers": {"returned", "constant"},
-                                             "test_mentions_only": set()}
+    """)
+    )
+    assert demos_opened_by_tests(sample) == {
+        "test_direct": {"direct"},
+        "test_helpers": {"returned", "constant"},
+        "test_mentions_only": set(),
+    }
 
 
 def test_every_model_a_demo_names_can_be_pulled():
@@ -331,8 +394,11 @@ def test_cli_defaults_to_loopback():
 
 
 async def test_a_405_says_which_methods_are_allowed(client):
-    for method, path, allowed in [("GET", "/api/prepare", {"POST"}), ("POST", "/static/backend.js", {"GET", "HEAD"}),
-                                  ("DELETE", "/", {"GET", "HEAD"})]:
+    for method, path, allowed in [
+        ("GET", "/api/prepare", {"POST"}),
+        ("POST", "/static/backend.js", {"GET", "HEAD"}),
+        ("DELETE", "/", {"GET", "HEAD"}),
+    ]:
         response = await client.request(method, path)
         assert response.status == 405, path
         assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed, path
@@ -385,8 +451,11 @@ def test_aiohttps_own_400s_carry_exactly_these_headers(tmp_path):
 
     with LiveServer(Config(models_dir=tmp_path)) as server:
         port = int(server.url.rsplit(":", 1)[1])
-        for request in [b"GET /<script> HTTP/1.1 extra\r\n\r\n", b"G<T / HTTP/1.1\r\nHost: x\r\n\r\n",
-                        b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 10_000 + b"\r\n\r\n"]:
+        for request in [
+            b"GET /<script> HTTP/1.1 extra\r\n\r\n",
+            b"G<T / HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 10_000 + b"\r\n\r\n",
+        ]:
             with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
                 connection.sendall(request)
                 answer = b""
@@ -397,4 +466,6 @@ def test_aiohttps_own_400s_carry_exactly_these_headers(tmp_path):
             assert status == "HTTP/1.0 400 Bad Request", request
             headers = dict(line.split(": ", 1) for line in lines)
             assert set(headers) == {"Content-Type", "Content-Length", "Date", "Server"}, headers
-            assert headers["Content-Type"] == "text/plain; charset=utf-8" and int(headers["Content-Length"]) == len(body)
+            assert headers["Content-Type"] == "text/plain; charset=utf-8" and int(headers["Content-Length"]) == len(
+                body
+            )

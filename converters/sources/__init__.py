@@ -35,8 +35,9 @@ import dataclasses
 import functools
 import importlib
 import pkgutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from converters.console import ConverterError
 
@@ -90,8 +91,9 @@ def get(kind: str) -> Source:
     try:
         return registry()[kind]
     except KeyError:
-        raise ConverterError(f"unknown model source {kind!r}: this version knows "
-                             f"{', '.join(sorted(registry()))}") from None
+        raise ConverterError(
+            f"unknown model source {kind!r}: this version knows {', '.join(sorted(registry()))}"
+        ) from None
 
 
 def describe(source: dict[str, Any]) -> str:

@@ -88,16 +88,24 @@ def fix_int_matmul(model_json: dict[str, Any]) -> dict[str, Any]:
     nodes = model_json["modelTopology"]["node"]
 
     def cast(name, source, src, dst):
-        return {"name": name, "op": "Cast", "input": [source],
-                "attr": {"SrcT": {"type": src}, "DstT": {"type": dst}, "Truncate": {"b": False}}}
+        return {
+            "name": name,
+            "op": "Cast",
+            "input": [source],
+            "attr": {"SrcT": {"type": src}, "DstT": {"type": dst}, "Truncate": {"b": False}},
+        }
 
     rewritten = []
     for node in nodes:
         if node["op"] in ("MatMul", "BatchMatMul", "BatchMatMulV2") and node["attr"]["T"]["type"] == "DT_INT32":
             name = node["name"]
             floats = [cast(f"{name}/as_float_{i}", x, "DT_INT32", "DT_FLOAT") for i, x in enumerate(node["input"])]
-            matmul = {**node, "name": f"{name}/float", "input": [c["name"] for c in floats],
-                      "attr": {**node["attr"], "T": {"type": "DT_FLOAT"}}}
+            matmul = {
+                **node,
+                "name": f"{name}/float",
+                "input": [c["name"] for c in floats],
+                "attr": {**node["attr"], "T": {"type": "DT_FLOAT"}},
+            }
             rewritten += [*floats, matmul, cast(name, matmul["name"], "DT_FLOAT", "DT_INT32")]
         else:
             rewritten.append(node)

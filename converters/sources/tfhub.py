@@ -47,7 +47,8 @@ def resolve(handle: str) -> Path:
             f"{os.environ.get('TFHUB_CACHE_DIR') or 'unset'}; the folder name is the sha1 of the handle)\n"
             "    and pull again, or\n"
             "  - convert the SavedModel folder directly:\n"
-            "      python -m converters convert <folder> --to graph --id <id>") from None
+            "      python -m converters convert <folder> --to graph --id <id>"
+        ) from None
 
 
 def is_handle(text: str) -> bool:
@@ -71,18 +72,23 @@ def entry_for(target: str) -> Entry | None:
     # TF Hub's image models take [0, 1] pixels by convention; shapes come from the model.
     spec = catalog.image_input([], mean=0.0, std=255.0)
     spec["shape"] = None
-    return Entry(id=id_from_handle(target), title=target, task="custom", format="graph",
-                 source={"kind": "tfhub", "handle": target}, licence="see the model's page",
-                 input=spec, output={"name": None, "shape": None, "activation": None,
-                                     "background_class": False, "classes": None})
+    return Entry(
+        id=id_from_handle(target),
+        title=target,
+        task="custom",
+        format="graph",
+        source={"kind": "tfhub", "handle": target},
+        licence="see the model's page",
+        input=spec,
+        output={"name": None, "shape": None, "activation": None, "background_class": False, "classes": None},
+    )
 
 
 def build(entry: Entry, folder: Path):
     from converters import convert
 
     saved_model = resolve(entry.source["handle"])
-    return convert.saved_model_to_graph(saved_model, folder, entry.quantization,
-                                        fallback_input=entry.input)
+    return convert.saved_model_to_graph(saved_model, folder, entry.quantization, fallback_input=entry.input)
 
 
 def original(source: dict):

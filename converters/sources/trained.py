@@ -41,16 +41,17 @@ def _recipe(source: dict[str, Any]) -> Recipe:
     try:
         return RECIPES[source.get("dataset")]
     except KeyError:
-        raise ConverterError(f"no training recipe for the data set {source.get('dataset')!r}: "
-                             f"this version trains on {', '.join(RECIPES)}") from None
+        raise ConverterError(
+            f"no training recipe for the data set {source.get('dataset')!r}: "
+            f"this version trains on {', '.join(RECIPES)}"
+        ) from None
 
 
 def _train_function(recipe: Recipe):
     return getattr(importlib.import_module(recipe.module), recipe.function)
 
 
-def build(entry: Entry, folder: Path, *, epochs: int | None = None, limit: int | None = None,
-          seed: int | None = None):
+def build(entry: Entry, folder: Path, *, epochs: int | None = None, limit: int | None = None, seed: int | None = None):
     """Train (seed 0 unless told), then write the TF.js layers model into `folder`.
 
     epochs and limit default to the recipe's; limit trains on fewer examples (MNIST:
@@ -83,8 +84,10 @@ def entry_for_result(result) -> Entry:
     classes = len(result.labels)
     if classes != entry.output["classes"]:
         entry = dataclasses.replace(
-            entry, title=f"{entry.title} (a run on {classes} classes)",
-            output=catalog.classifier_output([1, classes], classes=classes, activation="softmax"))
+            entry,
+            title=f"{entry.title} (a run on {classes} classes)",
+            output=catalog.classifier_output([1, classes], classes=classes, activation="softmax"),
+        )
     if result.source is not None:
         entry = dataclasses.replace(entry, source={"kind": "trained", **result.source})
     return entry

@@ -42,7 +42,6 @@ let store = null; // ProjectStore, or null when IndexedDB is unavailable
 const project = { classes: [], examples: [], nextId: 1, head: null };
 let recording = null; // the class id being recorded, while its button is held
 let stopRequested = false;
-let training = false;
 const measured = { embedMs: [], epochMs: [] };
 
 // Teachable Machine's crop: the largest centred square, scaled to 224 × 224. The export must
@@ -256,7 +255,6 @@ async function train() {
   const classIds = project.classes.map((c) => c.id);
   // A head trained on other classes cannot be trained further: its outputs mean other things.
   const same = project.head && project.head.classIds.join() === classIds.join();
-  training = true;
   stopRequested = false;
   ui.setTraining(true);
   const history = [];
@@ -291,7 +289,6 @@ async function train() {
     render();
     updateLoop(true);
   } finally {
-    training = false;
     demo.teach.training = false;
     ui.setTraining(false);
   }

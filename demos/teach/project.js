@@ -119,7 +119,7 @@ export async function readExamplesZip(file) {
   try {
     entries = unzipSync(new Uint8Array(await file.arrayBuffer()));
   } catch (error) {
-    throw new Error(`${file.name} is not a zip file this page can read (${error.message}).`);
+    throw new Error(`${file.name} is not a zip file this page can read (${error.message}).`, { cause: error });
   }
   const found = [];
   let skipped = 0;
@@ -137,5 +137,6 @@ export async function readExamplesZip(file) {
 
 // A class name as a file or folder name: no slashes, no dots at the start.
 export function safeName(name) {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
   return name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').replace(/^\.+/, '_').trim() || 'class';
 }

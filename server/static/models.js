@@ -39,7 +39,7 @@ export async function fetchArtifacts(manifest, { onProgress } = {}) {
   try {
     return await loadArtifacts(manifest, { onProgress });
   } catch (error) {
-    throw new Error(`The model "${manifest.id}" failed to load: ${error.message}`);
+    throw new Error(`The model "${manifest.id}" failed to load: ${error.message}`, { cause: error });
   }
 }
 
@@ -50,7 +50,7 @@ export async function modelFromArtifacts(manifest, artifacts) {
     const handler = tf.io.fromMemory(artifacts);
     return manifest.format === 'layers' ? await tf.loadLayersModel(handler) : await tf.loadGraphModel(handler);
   } catch (error) {
-    throw new Error(`The model "${manifest.id}" failed to load: ${error.message}`);
+    throw new Error(`The model "${manifest.id}" failed to load: ${error.message}`, { cause: error });
   }
 }
 
