@@ -23,7 +23,12 @@ export default [
     // The benchmark's page scripts: Playwright evaluates them as plain scripts (page_bench.js
     // is an init script; the others are function expressions passed to page.evaluate).
     files: ['bench/*.js'],
-    languageOptions: { sourceType: 'script', globals: { ...globals.browser, ...vendorScripts } },
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, ...vendorScripts, mobilenet: 'readonly' } },
+  },
+  {
+    // The bare model's task for the inference worker, an ES module like the demos' own.
+    files: ['bench/bare_task.js'],
+    languageOptions: { sourceType: 'module' },
   },
   {
     // converters/tfjs_runner.mjs runs TF.js in Node for the parity checks.

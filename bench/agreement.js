@@ -26,7 +26,7 @@ async ({ ids, photos }) => {
     const [a, b] = answers;
     let maxDiff = 0;
     for (let i = 0; i < a.p.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.p[i] - b.p[i]));
-    out.push({ photo: photo.name, answers: answers.map(({ p, ...rest }) => rest), max_abs_prob_diff: maxDiff });
+    out.push({ photo: photo.name, answers: answers.map(({ id, top1, probability }) => ({ id, top1, probability })), max_abs_prob_diff: maxDiff });
   }
   for (const { model } of loaded) model.dispose();
   return out;

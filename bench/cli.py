@@ -44,11 +44,14 @@ PHOTOS = ["chelsea", "coffee", "astronaut", "rocket"]
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="one model, wasm, a few frames: checks the harness works")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where results go (default %(default)s)")
-    parser.add_argument("--models-dir", type=Path, default=REPO / "models", help="installed models (default %(default)s)")
+    parser.add_argument(
+        "--models-dir", type=Path, default=REPO / "models", help="installed models (default %(default)s)"
+    )
     parser.add_argument("--models", help="comma-separated model ids (default: every installed one)")
     parser.add_argument("--backends", default="wasm,webgl,cpu,webgpu", help="default %(default)s")
     parser.add_argument("--no-serving", action="store_true", help="skip the server throughput comparison")
@@ -72,8 +75,13 @@ def catalog(models_dir: Path) -> tuple[list[dict], list[dict]]:
     measured, skipped = [], []
     pose_demo = (REPO / "demos" / "posenet" / "main.js").exists()
     for m in manifest.installed(models_dir).values():
-        entry = {"id": m["id"], "weight_bytes": m.get("weight_bytes"), "quantization": m.get("quantization"),
-                 "source": m.get("source"), "task": m.get("task")}
+        entry = {
+            "id": m["id"],
+            "weight_bytes": m.get("weight_bytes"),
+            "quantization": m.get("quantization"),
+            "source": m.get("source"),
+            "task": m.get("task"),
+        }
         if m.get("task") == "image-classification" and m.get("input", {}).get("channels", "RGB") == "RGB":
             measured.append({**entry, "kind": "classifier"})
         elif m.get("task") == "pose-detection" and m.get("pose", {}).get("family") in POSE_DEMO_FAMILIES and pose_demo:
@@ -134,15 +142,21 @@ def main(argv=None) -> int:
             print("No models to measure: install some with `python -m converters defaults`.", file=sys.stderr)
             return 1
         results["skipped_models"] = skipped
-        cameras = {"classifier": write_y4m(photos.chelsea(), root / "chelsea.y4m", fps=CAMERA_FPS),
-                   "pose": write_y4m(photos.astronaut(), root / "astronaut.y4m", fps=CAMERA_FPS)}
+        cameras = {
+            "classifier": write_y4m(photos.chelsea(), root / "chelsea.y4m", fps=CAMERA_FPS),
+            "pose": write_y4m(photos.astronaut(), root / "astronaut.y4m", fps=CAMERA_FPS),
+        }
         results["camera_fps"] = CAMERA_FPS
         with GalleryServer(models_dir) as server, sync_playwright() as playwright:
-            browsers = {kind: pages.launch(playwright, path, webgpu="webgpu" in backends) for kind, path in cameras.items()}
+            browsers = {
+                kind: pages.launch(playwright, path, webgpu="webgpu" in backends) for kind, path in cameras.items()
+            }
             try:
                 info = pages.browser_info(browsers["classifier"], server)
                 results["browser"] = info
-                results["machine"]["gpu"] = f"none: WebGL is {info['webgl_renderer']}; WebGPU adapter {info.get('webgpu_adapter')}"
+                results["machine"]["gpu"] = (
+                    f"none: WebGL is {info['webgl_renderer']}; WebGPU adapter {info.get('webgpu_adapter')}"
+                )
                 rows = plan_rows(models, backends, args.quick, bool(info.get("webgpu_adapter")))
                 results["rows"] = []
                 for model, backend, plan in rows:
@@ -155,20 +169,35 @@ def main(argv=None) -> int:
                 classifiers = [m for m in models if m["kind"] == "classifier"]
                 fastest = min(classifiers, key=lambda m: m["weight_bytes"] or 0)["id"] if classifiers else None
                 if fastest and "wasm" in backends:
-                    frames, every = (QUICK_MEMORY_FRAMES, QUICK_MEMORY_EVERY) if args.quick else (MEMORY_FRAMES, MEMORY_EVERY)
+                    frames, every = (
+                        (QUICK_MEMORY_FRAMES, QUICK_MEMORY_EVERY) if args.quick else (MEMORY_FRAMES, MEMORY_EVERY)
+                    )
                     print(f"  {fastest}: tensors over {frames} frames ...", end="", flush=True, file=sys.stderr)
                     results["memory"] = pages.memory_run(browsers["classifier"], server, fastest, "wasm", frames, every)
                     print("", file=sys.stderr)
                 if not args.quick and classifiers:
                     probe_model = fastest
-                    results["auto"] = {"model": probe_model, **pages.auto_backend(browsers["classifier"], server, probe_model)}
+                    results["auto"] = {
+                        "model": probe_model,
+                        **pages.auto_backend(browsers["classifier"], server, probe_model),
+                    }
                     results["quantized"] = []
                     for f, q in quantized_pairs(models):
-                        entry = {"float": f["id"], "quantized": q["id"], "quantization": q["quantization"],
-                                 "float_weight_bytes": f["weight_bytes"], "quantized_weight_bytes": q["weight_bytes"]}
+                        entry = {
+                            "float": f["id"],
+                            "quantized": q["id"],
+                            "quantization": q["quantization"],
+                            "float_weight_bytes": f["weight_bytes"],
+                            "quantized_weight_bytes": q["weight_bytes"],
+                        }
                         if f["kind"] == "classifier":
-                            entry["photos"] = pages.agreement(browsers["classifier"], server, f["id"], q["id"],
-                                                              {name: getattr(photos, name)() for name in PHOTOS})
+                            entry["photos"] = pages.agreement(
+                                browsers["classifier"],
+                                server,
+                                f["id"],
+                                q["id"],
+                                {name: getattr(photos, name)() for name in PHOTOS},
+                            )
                         results["quantized"].append(entry)
             finally:
                 for browser in browsers.values():
@@ -176,8 +205,11 @@ def main(argv=None) -> int:
         if not args.no_serving:
             print("  model-file serving ...", end="", flush=True, file=sys.stderr)
             t = time.monotonic()
-            results["serving"] = (serving.run(models_dir, reps=1, passes={"weights": 1, "small": 5}) if args.quick
-                                  else serving.run(models_dir))
+            results["serving"] = (
+                serving.run(models_dir, reps=1, passes={"weights": 1, "small": 5})
+                if args.quick
+                else serving.run(models_dir)
+            )
             print(f" {time.monotonic() - t:.1f} s", file=sys.stderr)
     results["machine"]["load_average_end"] = machine.load_average()
     results["seconds"] = round(time.monotonic() - started, 1)

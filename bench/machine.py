@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 
@@ -44,7 +44,7 @@ def load_average() -> list[float] | None:
 
 def describe() -> dict:
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
         "memory_gb": _memory_gb(),

@@ -57,6 +57,7 @@ def launch(playwright, camera_y4m: Path, webgpu: bool = False):
 
 # --- statistics --------------------------------------------------------------------------
 
+
 def pct(values: list[float], p: float) -> float | None:
     if not values:
         return None
@@ -73,6 +74,7 @@ def spread(values: list[float | None]) -> dict | None:
 
 
 # --- one visit ---------------------------------------------------------------------------
+
 
 def kind_of(path: str) -> str:
     if path.startswith("/models/"):
@@ -129,15 +131,22 @@ def new_page(browser):
 
 # --- one loop, many rounds -----------------------------------------------------------------
 
+
 def loop_round(page, name: str, plan: Plan) -> dict:
     """One round of one loop (ours or official): frames handled per second, per-frame latency
     (arrival to drawn) and the main thread's long tasks during it."""
-    got = page.evaluate("([name, seconds, minFrames]) => __bench.loop(name, {seconds, minFrames})",
-                        [name, plan.seconds, plan.min_frames])
+    got = page.evaluate(
+        "([name, seconds, minFrames]) => __bench.loop(name, {seconds, minFrames})",
+        [name, plan.seconds, plan.min_frames],
+    )
     frames = got["frames"]
     span = (frames[-1]["done"] - frames[0]["done"]) / 1000
-    out = {"fps": (len(frames) - 1) / span if span > 0 else None, "frames": len(frames),
-           "latency": [f["latencyMs"] for f in frames], "long_tasks": got["longTasks"]}
+    out = {
+        "fps": (len(frames) - 1) / span if span > 0 else None,
+        "frames": len(frames),
+        "latency": [f["latencyMs"] for f in frames],
+        "long_tasks": got["longTasks"],
+    }
     for stage in ("captureMs", "inferMs", "drawMs"):
         if frames and stage in frames[0]:
             out[stage] = [f[stage] for f in frames]
@@ -185,7 +194,7 @@ def run_rounds(page, plan: Plan, rounds: int, official: bool, bare: bool) -> dic
 
 
 def per_round(a: list, b: list, f) -> dict | None:
-    return spread([f(x, y) for x, y in zip(a, b)])
+    return spread([f(x, y) for x, y in zip(a, b, strict=True)])
 
 
 def mean(values: list[float]) -> float | None:
@@ -193,6 +202,7 @@ def mean(values: list[float]) -> float | None:
 
 
 # --- one model on one backend ------------------------------------------------------------
+
 
 def official_setup(kind: str, model_id: str, server: GalleryServer) -> str | None:
     """The official loop's setup script for this model, or None where there is none."""
@@ -203,8 +213,9 @@ def official_setup(kind: str, model_id: str, server: GalleryServer) -> str | Non
     return None
 
 
-def steady_state(page, kind: str, model_id: str, backend: str, plan: Plan, server: GalleryServer,
-                 rounds: int, bare: bool) -> dict:
+def steady_state(
+    page, kind: str, model_id: str, backend: str, plan: Plan, server: GalleryServer, rounds: int, bare: bool
+) -> dict:
     out: dict = {"where": page.evaluate("() => window.__demo.inference")}
     setup = official_setup(kind, model_id, server)
     if setup:
@@ -221,13 +232,16 @@ def steady_state(page, kind: str, model_id: str, backend: str, plan: Plan, serve
         runs = [t for r in got["bare"] for t in r]
         out["bare"] = {"runs": len(runs), "mean": mean(runs), "p50": pct(runs, 50), "p95": pct(runs, 95)}
         # demo ms/frame (1000 / frames per second) over the bare model's mean time, per round
-        out["vs_bare"] = per_round(got["ours"], got["bare"], lambda a, b: _ratio(1000 / a["fps"] if a["fps"] else None, mean(b)))
+        out["vs_bare"] = per_round(
+            got["ours"], got["bare"], lambda a, b: _ratio(1000 / a["fps"] if a["fps"] else None, mean(b))
+        )
     out["tensors"] = page.evaluate("async () => (await window.__demo.memory()).numTensors")
     return out
 
 
-def measure(browser, server: GalleryServer, kind: str, model_id: str, backend: str, plan: Plan,
-            timeout_ms: int = 180_000) -> dict:
+def measure(
+    browser, server: GalleryServer, kind: str, model_id: str, backend: str, plan: Plan, timeout_ms: int = 180_000
+) -> dict:
     url = f"{server.url}/demos/{DEMOS[kind]}/?backend={backend}&model={model_id}"
     page_url = url + "&worker=0"
     row: dict = {"model": model_id, "kind": kind, "backend": backend, "demo": DEMOS[kind], "plan": plan.__dict__}
@@ -247,7 +261,7 @@ def measure(browser, server: GalleryServer, kind: str, model_id: str, backend: s
             page.evaluate("() => navigator.serviceWorker?.ready.then(() => true)")
             page.wait_for_load_state("networkidle")
             # Start-up in the worker and on the page (?worker=0), both warm, in turns.
-            for which in (["worker", "page"] if rep % 2 == 0 else ["page", "worker"]):
+            for which in ["worker", "page"] if rep % 2 == 0 else ["page", "worker"]:
                 if which == "worker":
                     warm.append(visit(page, url, server, timeout_ms))
                 else:
@@ -288,7 +302,11 @@ def memory_run(browser, server: GalleryServer, model_id: str, backend: str, fram
         out.update(model=model_id, backend=backend, where=page.evaluate("() => window.__demo.inference"))
         return out
     except Exception as error:
-        return {"model": model_id, "backend": backend, "error": f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"}
+        return {
+            "model": model_id,
+            "backend": backend,
+            "error": f"{type(error).__name__}: {str(error).splitlines()[0][:300]}",
+        }
     finally:
         context.close()
         print(f" {time.monotonic() - started:.0f} s", end="", file=sys.stderr)
@@ -303,8 +321,9 @@ def _load_summary(visits: list[dict]) -> dict:
         "load_ms": spread([v["load_ms"] for v in visits]),
         "load_source": sorted({v["load_source"] for v in visits if v["load_source"]}),
         "warmup_ms": spread([v["warmup_ms"] for v in visits]),
-        "load_warmup_ms": spread([v["load_ms"] + v["warmup_ms"] for v in visits
-                                  if v["load_ms"] is not None and v["warmup_ms"] is not None]),
+        "load_warmup_ms": spread(
+            [v["load_ms"] + v["warmup_ms"] for v in visits if v["load_ms"] is not None and v["warmup_ms"] is not None]
+        ),
         "ready_ms": spread([v["ready_ms"] for v in visits]),
         "where": sorted({v["where"] for v in visits if v["where"]}),
         "bytes": spread([v["sent"]["bytes"] for v in visits]),
@@ -313,6 +332,7 @@ def _load_summary(visits: list[dict]) -> dict:
 
 
 # --- auto backend, quantized copies, the browser itself ------------------------------------
+
 
 def auto_backend(browser, server: GalleryServer, model_id: str) -> dict:
     context, page, _ = new_page(browser)
@@ -332,8 +352,14 @@ def agreement(browser, server: GalleryServer, float_id: str, quant_id: str, phot
     for name, rgb in photos.items():
         frame = fit_to_frame(rgb)
         rgba = np.concatenate([frame, np.full(frame.shape[:2] + (1,), 255, np.uint8)], axis=2)
-        payload.append({"name": name, "width": frame.shape[1], "height": frame.shape[0],
-                        "rgba": base64.b64encode(rgba.tobytes()).decode()})
+        payload.append(
+            {
+                "name": name,
+                "width": frame.shape[1],
+                "height": frame.shape[0],
+                "rgba": base64.b64encode(rgba.tobytes()).decode(),
+            }
+        )
     context, page, _ = new_page(browser)
     try:
         page.goto(f"{server.url}/demos/mobilenet_webcam/?backend=wasm&worker=0&model={quant_id}")
@@ -364,7 +390,9 @@ def browser_info(browser, server: GalleryServer) -> dict:
     context, page, _ = new_page(browser)
     try:
         page.goto(f"{server.url}/demos/core_api/?backend=wasm")
-        page.wait_for_function("() => window.tf && window.__demo && (window.__demo.ready || window.__demo.error)", timeout=60_000)
+        page.wait_for_function(
+            "() => window.tf && window.__demo && (window.__demo.ready || window.__demo.error)", timeout=60_000
+        )
         info = page.evaluate(BROWSER_INFO_JS)
         info["browser_version"] = browser.version
         return info

@@ -66,65 +66,94 @@ def targets(results) -> list[dict]:
         ours, official = w.get("ours"), w.get("official")
         if w.get("vs_official"):
             want, got = min_vs_official(r), w["vs_official"]["median"]
-            add(f"ours / official throughput ≥ {want}x: {label}",
+            add(
+                f"ours / official throughput ≥ {want}x: {label}",
                 f"{got:.2f}x ({ours['fps']['median']:.1f} / {official['fps']['median']:.1f} frames/s; rounds {_spread(w['vs_official'], 2)})",
-                got >= want)
+                got >= want,
+            )
         if r["backend"] == "wasm" and w.get("vs_bare"):
             got = w["vs_bare"]["median"]
-            add(f"demo ms/frame ≤ {MAX_VS_BARE}x bare model: {label}",
+            add(
+                f"demo ms/frame ≤ {MAX_VS_BARE}x bare model: {label}",
                 f"{got:.2f}x ({ours['ms_per_frame']:.1f} / {w['bare']['mean']:.1f} ms; rounds {_spread(w['vs_bare'], 2)})",
-                got <= MAX_VS_BARE)
+                got <= MAX_VS_BARE,
+            )
         if r["backend"] == "wasm" and ours and w.get("where") == "worker":
-            add(f"zero main-thread long tasks, worker on: {label}",
+            add(
+                f"zero main-thread long tasks, worker on: {label}",
                 f"{ours['long_tasks']} ({ours['long_task_ms']:.0f} ms) over {ours['frames']} frames; official: "
                 + (f"{official['long_tasks']} ({official['long_task_ms']:.0f} ms)" if official else "–"),
-                ours["long_tasks"] == 0)
+                ours["long_tasks"] == 0,
+            )
         if r.get("startup_vs_page"):
             got = r["startup_vs_page"]["median"]
-            add(f"worker start-up ≤ {MAX_STARTUP}x main-thread start-up: {label}",
+            add(
+                f"worker start-up ≤ {MAX_STARTUP}x main-thread start-up: {label}",
                 f"{got:.2f}x ({r['warm']['ready_ms']['median']:.0f} / {r['warm_page']['ready_ms']['median']:.0f} ms to ready, warm)",
-                got <= MAX_STARTUP)
+                got <= MAX_STARTUP,
+            )
         ratio = warm_over_cold(r)
         if ratio is not None:
-            add(f"warm load ≤ {MAX_WARM_OVER_COLD} x cold: {label}",
+            add(
+                f"warm load ≤ {MAX_WARM_OVER_COLD} x cold: {label}",
                 f"{ratio:.2f} ({r['warm']['load_ms']['median']:.0f} / {r['cold']['load_ms']['median']:.0f} ms, warm from "
-                f"{'/'.join(r['warm']['load_source']) or 'HTTP cache'})", ratio <= MAX_WARM_OVER_COLD)
+                f"{'/'.join(r['warm']['load_source']) or 'HTTP cache'})",
+                ratio <= MAX_WARM_OVER_COLD,
+            )
         if r.get("second_visit"):
             sv = r["second_visit"]
-            add(f"zero model bytes on a second visit: {label}",
+            add(
+                f"zero model bytes on a second visit: {label}",
                 f"{sv['model_bytes']:,} B model, {sv['script_bytes'] + sv['wasm_bytes']:,} B scripts+wasm "
-                f"({sv['requests']} requests, {sv['not_modified']} of them 304)", sv["model_bytes"] == 0)
+                f"({sv['requests']} requests, {sv['not_modified']} of them 304)",
+                sv["model_bytes"] == 0,
+            )
     memory = results.get("memory")
     if memory:
         if memory.get("error"):
             add("tf.memory().numTensors in the worker flat over 3,000 frames", f"error: {memory['error']}", False)
         else:
             counts = [s["numTensors"] for s in memory["samples"]]
-            add(f"tf.memory().numTensors in the worker flat over {MEMORY_FRAMES:,} frames: {memory['model']} / {memory['backend']}",
+            add(
+                f"tf.memory().numTensors in the worker flat over {MEMORY_FRAMES:,} frames: {memory['model']} / {memory['backend']}",
                 f"{min(counts)}–{max(counts)} over {memory['frames']:,} frames ({len(counts)} samples, {memory['seconds']:.0f} s, "
                 f"in the {memory['where']})",
                 (max(counts) == min(counts)) if memory["frames"] >= MEMORY_FRAMES else None,
-                "" if memory["frames"] >= MEMORY_FRAMES else "too few frames to judge (--quick)")
+                "" if memory["frames"] >= MEMORY_FRAMES else "too few frames to judge (--quick)",
+            )
     auto = results.get("auto")
     if auto:
         fastest = fastest_backend(results, auto["model"])
-        add("`auto` picks the fastest backend measured", f"auto picked {auto['backend']}; fastest bare model on "
-            f"{auto['model']}: {fastest}", auto["backend"] == fastest if fastest else None, auto.get("note", ""))
+        add(
+            "`auto` picks the fastest backend measured",
+            f"auto picked {auto['backend']}; fastest bare model on {auto['model']}: {fastest}",
+            auto["backend"] == fastest if fastest else None,
+            auto.get("note", ""),
+        )
     for q in results.get("quantized", []):
         if q["float_weight_bytes"] and q["quantized_weight_bytes"]:
             ratio = q["quantized_weight_bytes"] / q["float_weight_bytes"]
-            add(f"{q['quantization']} is half the bytes: {q['quantized']}",
-                f"{ratio:.3f} ({q['quantized_weight_bytes']:,} / {q['float_weight_bytes']:,} B)", ratio <= MAX_F16_BYTES)
+            add(
+                f"{q['quantization']} is half the bytes: {q['quantized']}",
+                f"{ratio:.3f} ({q['quantized_weight_bytes']:,} / {q['float_weight_bytes']:,} B)",
+                ratio <= MAX_F16_BYTES,
+            )
         if q.get("photos"):
             same = sum(p["answers"][0]["top1"] == p["answers"][1]["top1"] for p in q["photos"])
-            add(f"same top-1 as float32 on the test photos: {q['quantized']}", f"{same}/{len(q['photos'])} photos",
-                same == len(q["photos"]))
+            add(
+                f"same top-1 as float32 on the test photos: {q['quantized']}",
+                f"{same}/{len(q['photos'])} photos",
+                same == len(q["photos"]),
+            )
     serving = results.get("serving")
     if serving:
         for workload, s in serving["ratio_vs_aiohttp_static"].items():
             if s:
-                add(f"model-file serving ≥ {MIN_SERVING}x plain static server ({workload})",
-                    f"{s['median']:.2f}x ({s['min']:.2f}–{s['max']:.2f})", s["median"] >= MIN_SERVING)
+                add(
+                    f"model-file serving ≥ {MIN_SERVING}x plain static server ({workload})",
+                    f"{s['median']:.2f}x ({s['min']:.2f}–{s['max']:.2f})",
+                    s["median"] >= MIN_SERVING,
+                )
     return out
 
 
@@ -159,107 +188,195 @@ def _long(loop):
 
 
 def markdown(results) -> str:
-    out = ["# Benchmark results", "", "Written by `python -m bench` (`make bench`); docs/PERFORMANCE.md explains every column.", ""]
+    out = [
+        "# Benchmark results",
+        "",
+        "Written by `python -m bench` (`make bench`); docs/PERFORMANCE.md explains every column.",
+        "",
+    ]
     out += machine_lines(results) + [""]
-    out += ["Figures are `median (min–max)` over repetitions: load times over fresh browser contexts, frames per",
-            "second and ratios per round of interleaved measurement. Latency p50/p95 are over all frames of all rounds.", ""]
+    out += [
+        "Figures are `median (min–max)` over repetitions: load times over fresh browser contexts, frames per",
+        "second and ratios per round of interleaved measurement. Latency p50/p95 are over all frames of all rounds.",
+        "",
+    ]
 
     out += ["## Targets", "", "| target | figure | |", "|---|---|---|"]
-    out += [f"| {t['target']} | {t['figure']} | {_ok(t['met'])}{' (' + t['detail'] + ')' if t['detail'] and t['met'] is None else ''} |"
-            for t in targets(results)]
+    out += [
+        f"| {t['target']} | {t['figure']} | {_ok(t['met'])}{' (' + t['detail'] + ')' if t['detail'] and t['met'] is None else ''} |"
+        for t in targets(results)
+    ]
 
-    out += ["", f"## Live loops: frames handled per second (camera: {results.get('camera_fps', '?')} fps)", "",
-            "ours = the demo with inference in its worker; official = the library's own demo loop on the page's main thread "
-            "(pose-detection live_video, @tensorflow-models/mobilenet classify); page = the demo with `?worker=0`.", "",
-            "| model | backend | ours fps | official fps (camera fps seen) | ours / official (rounds) | page fps | page / official | latency p50 / p95 ms: ours | official | page | long tasks (total ms): ours | official | page |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    out += [
+        "",
+        f"## Live loops: frames handled per second (camera: {results.get('camera_fps', '?')} fps)",
+        "",
+        "ours = the demo with inference in its worker; official = the library's own demo loop on the page's main thread "
+        "(pose-detection live_video, @tensorflow-models/mobilenet classify); page = the demo with `?worker=0`.",
+        "",
+        "| model | backend | ours fps | official fps (camera fps seen) | ours / official (rounds) | page fps | page / official | latency p50 / p95 ms: ours | official | page | long tasks (total ms): ours | official | page |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results.get("rows", []):
         if r.get("error"):
             out.append(f"| {r['model']} | {r['backend']} | error: {r['error']} |" + " |" * 10)
             continue
         w, p = r.get("worker") or {}, r.get("page") or {}
-        out.append(" | ".join([
-            f"| {r['model']}", r["backend"], _fps(w.get("ours")),
-            f"{_fps(w.get('official'))} ({_spread((w.get('official') or {}).get('camera_fps'), 1)})",
-            f"{_spread(w['vs_official'], 2)}x" if w.get("vs_official") else "–",
-            _fps(p.get("ours")), f"{_spread(p['vs_official'], 2)}x" if p.get("vs_official") else "–",
-            _latency(w.get("ours")), _latency(w.get("official")), _latency(p.get("ours")),
-            _long(w.get("ours")), _long(w.get("official")), f"{_long(p.get('ours'))} |",
-        ]))
+        out.append(
+            " | ".join(
+                [
+                    f"| {r['model']}",
+                    r["backend"],
+                    _fps(w.get("ours")),
+                    f"{_fps(w.get('official'))} ({_spread((w.get('official') or {}).get('camera_fps'), 1)})",
+                    f"{_spread(w['vs_official'], 2)}x" if w.get("vs_official") else "–",
+                    _fps(p.get("ours")),
+                    f"{_spread(p['vs_official'], 2)}x" if p.get("vs_official") else "–",
+                    _latency(w.get("ours")),
+                    _latency(w.get("official")),
+                    _latency(p.get("ours")),
+                    _long(w.get("ours")),
+                    _long(w.get("official")),
+                    f"{_long(p.get('ours'))} |",
+                ]
+            )
+        )
 
-    out += ["", "## The demo against the bare model (in the worker)", "",
-            "| model | backend | demo ms/frame (1000 / fps) | bare model ms/run: mean (p50, p95) | demo / bare (rounds) | per frame p50: capture | inference in the worker (mean) | draw | tensors in the worker |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "## The demo against the bare model (in the worker)",
+        "",
+        "| model | backend | demo ms/frame (1000 / fps) | bare model ms/run: mean (p50, p95) | demo / bare (rounds) | per frame p50: capture | inference in the worker (mean) | draw | tensors in the worker |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in _rows(results):
         w = r.get("worker") or {}
         ours, bare = w.get("ours"), w.get("bare")
         if not ours or not bare:
             continue
-        out.append(" | ".join([
-            f"| {r['model']}", r["backend"], _num(ours["ms_per_frame"]),
-            f"{_num(bare['mean'])} ({_num(bare['p50'])}, {_num(bare['p95'])})",
-            f"{_spread(w['vs_bare'], 2)}x" if w.get("vs_bare") else "–",
-            _num(ours.get("captureMs"), 2), f"{_num(ours.get('inferMs'), 2)} ({_num(ours.get('inferMs_mean'), 2)})",
-            _num(ours.get("drawMs"), 2), f"{_num(w.get('tensors'))} |",
-        ]))
+        out.append(
+            " | ".join(
+                [
+                    f"| {r['model']}",
+                    r["backend"],
+                    _num(ours["ms_per_frame"]),
+                    f"{_num(bare['mean'])} ({_num(bare['p50'])}, {_num(bare['p95'])})",
+                    f"{_spread(w['vs_bare'], 2)}x" if w.get("vs_bare") else "–",
+                    _num(ours.get("captureMs"), 2),
+                    f"{_num(ours.get('inferMs'), 2)} ({_num(ours.get('inferMs_mean'), 2)})",
+                    _num(ours.get("drawMs"), 2),
+                    f"{_num(w.get('tensors'))} |",
+                ]
+            )
+        )
 
-    out += ["", "## Loads and start-up", "",
-            "| model | backend | weights | cold load ms | warm load ms | warm-up ms (worker) | ready ms, warm: worker | page | worker / page | load + warm-up ms: worker | page | 2nd visit: model B, scripts B |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "## Loads and start-up",
+        "",
+        "| model | backend | weights | cold load ms | warm load ms | warm-up ms (worker) | ready ms, warm: worker | page | worker / page | load + warm-up ms: worker | page | 2nd visit: model B, scripts B |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in _rows(results):
         sv = r["second_visit"]
         wp = r.get("warm_page") or {}
-        out.append(" | ".join([
-            f"| {r['model']}", r["backend"], f"{(r.get('weight_bytes') or 0) / 1e6:.1f} MB{' ' + r['quantization'] if r.get('quantization') else ''}",
-            _spread(r["cold"]["load_ms"]), _spread(r["warm"]["load_ms"]), _spread(r["warm"]["warmup_ms"]),
-            _spread(r["warm"]["ready_ms"]), _spread(wp.get("ready_ms")),
-            f"{_spread(r['startup_vs_page'], 2)}x" if r.get("startup_vs_page") else "–",
-            _spread(r["warm"]["load_warmup_ms"]), _spread(wp.get("load_warmup_ms")),
-            f"{sv['model_bytes']:,}, {sv['script_bytes'] + sv['wasm_bytes']:,} |",
-        ]))
+        out.append(
+            " | ".join(
+                [
+                    f"| {r['model']}",
+                    r["backend"],
+                    f"{(r.get('weight_bytes') or 0) / 1e6:.1f} MB{' ' + r['quantization'] if r.get('quantization') else ''}",
+                    _spread(r["cold"]["load_ms"]),
+                    _spread(r["warm"]["load_ms"]),
+                    _spread(r["warm"]["warmup_ms"]),
+                    _spread(r["warm"]["ready_ms"]),
+                    _spread(wp.get("ready_ms")),
+                    f"{_spread(r['startup_vs_page'], 2)}x" if r.get("startup_vs_page") else "–",
+                    _spread(r["warm"]["load_warmup_ms"]),
+                    _spread(wp.get("load_warmup_ms")),
+                    f"{sv['model_bytes']:,}, {sv['script_bytes'] + sv['wasm_bytes']:,} |",
+                ]
+            )
+        )
 
     m = results.get("memory")
     if m and not m.get("error"):
-        out += ["", f"## Tensors in the worker over a long run ({m['model']}, {m['backend']})", "",
-                f"{m['frames']:,} frames in {m['seconds']:.0f} s; `tf.memory().numTensors` every "
-                f"{m['samples'][0]['frame']} frames: " + ", ".join(str(s["numTensors"]) for s in m["samples"]) + "."]
+        out += [
+            "",
+            f"## Tensors in the worker over a long run ({m['model']}, {m['backend']})",
+            "",
+            f"{m['frames']:,} frames in {m['seconds']:.0f} s; `tf.memory().numTensors` every "
+            f"{m['samples'][0]['frame']} frames: " + ", ".join(str(s["numTensors"]) for s in m["samples"]) + ".",
+        ]
 
     if results.get("quantized"):
-        out += ["", "## Quantized copies against float32 (wasm)", "",
-                "| float32 | quantized | weight bytes | ratio | demo ms/frame f32 / quantized | bare ms f32 / quantized | top-1 per photo (f32 → quantized, max |Δp|) |",
-                "|---|---|---|---|---|---|---|"]
+        out += [
+            "",
+            "## Quantized copies against float32 (wasm)",
+            "",
+            "| float32 | quantized | weight bytes | ratio | demo ms/frame f32 / quantized | bare ms f32 / quantized | top-1 per photo (f32 → quantized, max |Δp|) |",
+            "|---|---|---|---|---|---|---|",
+        ]
         by = {(r["model"], r["backend"]): r.get("worker") or {} for r in _rows(results)}
         for q in results["quantized"]:
             f, g = by.get((q["float"], "wasm"), {}), by.get((q["quantized"], "wasm"), {})
 
             def fig(w, key):
-                return _num((w.get("ours") or {}).get("ms_per_frame") if key == "demo" else (w.get("bare") or {}).get("mean"))
-            photos = "; ".join(f"{p['photo']}: {p['answers'][0]['top1']} → {p['answers'][1]['top1']} ({p['max_abs_prob_diff']:.4f})"
-                               for p in q.get("photos", [])) or "not measured (no classifier pair)"
-            out.append(f"| {q['float']} | {q['quantized']} | {q['float_weight_bytes']:,} → {q['quantized_weight_bytes']:,} | "
-                       f"{q['quantized_weight_bytes'] / q['float_weight_bytes']:.3f} | "
-                       f"{fig(f, 'demo')} / {fig(g, 'demo')} | {fig(f, 'bare')} / {fig(g, 'bare')} | {photos} |")
+                return _num(
+                    (w.get("ours") or {}).get("ms_per_frame") if key == "demo" else (w.get("bare") or {}).get("mean")
+                )
+
+            photos = (
+                "; ".join(
+                    f"{p['photo']}: {p['answers'][0]['top1']} → {p['answers'][1]['top1']} ({p['max_abs_prob_diff']:.4f})"
+                    for p in q.get("photos", [])
+                )
+                or "not measured (no classifier pair)"
+            )
+            out.append(
+                f"| {q['float']} | {q['quantized']} | {q['float_weight_bytes']:,} → {q['quantized_weight_bytes']:,} | "
+                f"{q['quantized_weight_bytes'] / q['float_weight_bytes']:.3f} | "
+                f"{fig(f, 'demo')} / {fig(g, 'demo')} | {fig(f, 'bare')} / {fig(g, 'bare')} | {photos} |"
+            )
 
     if results.get("auto"):
         a = results["auto"]
-        out += ["", "## `?backend=auto`", "", f"On {a['model']}: picked **{a['backend']}**; its probe said: {a['note'].strip()}",
-                f"Fastest bare model measured on {a['model']}: **{fastest_backend(results, a['model'])}** "
-                "(" + ", ".join(f"{r['backend']} {r['worker']['bare']['mean']:.1f} ms" for r in _rows(results)
-                                if r["model"] == a["model"] and (r.get("worker") or {}).get("bare")) + ")."]
+        out += [
+            "",
+            "## `?backend=auto`",
+            "",
+            f"On {a['model']}: picked **{a['backend']}**; its probe said: {a['note'].strip()}",
+            f"Fastest bare model measured on {a['model']}: **{fastest_backend(results, a['model'])}** "
+            "("
+            + ", ".join(
+                f"{r['backend']} {r['worker']['bare']['mean']:.1f} ms"
+                for r in _rows(results)
+                if r["model"] == a["model"] and (r.get("worker") or {}).get("bare")
+            )
+            + ").",
+        ]
 
     s = results.get("serving")
     if s:
-        out += ["", f"## Serving model files ({s['concurrency']} concurrent requests, {s['reps']} interleaved repetitions)", "",
-                "| workload | gallery | aiohttp static | gallery / aiohttp static |",
-                "|---|---|---|---|"]
+        out += [
+            "",
+            f"## Serving model files ({s['concurrency']} concurrent requests, {s['reps']} interleaved repetitions)",
+            "",
+            "| workload | gallery | aiohttp static | gallery / aiohttp static |",
+            "|---|---|---|---|",
+        ]
         for w in s["files"]:
             unit, key = ("MB/s", "mb_per_s") if w == "weights" else ("req/s", "req_per_s")
-            out.append(f"| {w} ({s['files'][w]} files × {s['passes'][w]}) | "
-                       + " | ".join(_spread(s["servers"][n][w][key], 0, f" {unit}") for n in ("gallery", "aiohttp_static"))
-                       + f" | {_spread(s['ratio_vs_aiohttp_static'][w], 2)} |")
+            out.append(
+                f"| {w} ({s['files'][w]} files × {s['passes'][w]}) | "
+                + " | ".join(_spread(s["servers"][n][w][key], 0, f" {unit}") for n in ("gallery", "aiohttp_static"))
+                + f" | {_spread(s['ratio_vs_aiohttp_static'][w], 2)} |"
+            )
 
     if results.get("skipped_models"):
-        out += ["", "## Not measured", ""] + [f"- {m['id']} ({m['task']}): {m['why']}" for m in results["skipped_models"]]
+        out += ["", "## Not measured", ""] + [
+            f"- {m['id']} ({m['task']}): {m['why']}" for m in results["skipped_models"]
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -289,8 +406,18 @@ def chart(results, path: Path) -> None:
     ax.legend(fontsize=7)
     ax.set_title("Live loops")
     ax = axes[1]
-    ax.barh([i + 0.2 for i in y], [r["cold"]["load_ms"]["median"] if r["cold"]["load_ms"] else 0 for r in rows], 0.4, label="cold (network)")
-    ax.barh([i - 0.2 for i in y], [r["warm"]["load_ms"]["median"] if r["warm"]["load_ms"] else 0 for r in rows], 0.4, label="warm (cache)")
+    ax.barh(
+        [i + 0.2 for i in y],
+        [r["cold"]["load_ms"]["median"] if r["cold"]["load_ms"] else 0 for r in rows],
+        0.4,
+        label="cold (network)",
+    )
+    ax.barh(
+        [i - 0.2 for i in y],
+        [r["warm"]["load_ms"]["median"] if r["warm"]["load_ms"] else 0 for r in rows],
+        0.4,
+        label="warm (cache)",
+    )
     ax.set_yticks(list(y), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("model load, ms (median)")
@@ -301,13 +428,16 @@ def chart(results, path: Path) -> None:
         ax = axes[2]
         names = ["gallery", "aiohttp_static"]
         meds = [s["servers"][n]["weights"]["mb_per_s"]["median"] for n in names]
-        lows = [m - s["servers"][n]["weights"]["mb_per_s"]["min"] for m, n in zip(meds, names)]
-        highs = [s["servers"][n]["weights"]["mb_per_s"]["max"] - m for m, n in zip(meds, names)]
+        lows = [m - s["servers"][n]["weights"]["mb_per_s"]["min"] for m, n in zip(meds, names, strict=True)]
+        highs = [s["servers"][n]["weights"]["mb_per_s"]["max"] - m for m, n in zip(meds, names, strict=True)]
         ax.bar(names, meds, yerr=[lows, highs], capsize=4)
         ax.set_ylabel("MB/s (median, min–max)")
         ax.set_title(f"Model files, {s['concurrency']} concurrent requests")
-    fig.suptitle(f"TF.js gallery benchmark, {results['machine']['date']}, {results['machine']['cores']} cores, "
-                 f"Chromium {results.get('browser', {}).get('browser_version')}", fontsize=10)
+    fig.suptitle(
+        f"TF.js gallery benchmark, {results['machine']['date']}, {results['machine']['cores']} cores, "
+        f"Chromium {results.get('browser', {}).get('browser_version')}",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -57,6 +57,7 @@ class GalleryServer(LiveServer):
 
     def _bench_routes(self, app: web.Application) -> None:
         for name in PAGE_MODULES:
+
             async def module(request: web.Request, path: Path = HERE / name) -> web.FileResponse:
                 return web.FileResponse(path)
 
@@ -90,7 +91,9 @@ def spawn(args: list[str], port: int) -> subprocess.Popen:
 
 def spawn_gallery(models_dir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    return spawn(["-m", "server", "--port", str(port), "--models-dir", str(models_dir)], port), f"http://127.0.0.1:{port}"
+    return spawn(
+        ["-m", "server", "--port", str(port), "--models-dir", str(models_dir)], port
+    ), f"http://127.0.0.1:{port}"
 
 
 def spawn_static(models_dir: Path) -> tuple[subprocess.Popen, str]:

@@ -11,7 +11,6 @@ and `small` (model.json, manifest.json, labels: mostly per-request cost).
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from pathlib import Path
 
@@ -60,7 +59,7 @@ def run(models_dir: Path, reps: int = 5, concurrency: int = 16, passes: dict | N
     servers = {"gallery": spawn_gallery(models_dir), "aiohttp_static": spawn_static(models_dir)}
     results: dict = {name: {w: [] for w in files} for name in servers}
     try:
-        for workload, paths in files.items():  # warm-up: files in the page cache, connections open
+        for paths in files.values():  # warm-up: files in the page cache, connections open
             for name in servers:
                 asyncio.run(_fetch_all(servers[name][1], paths, concurrency))
         for rep in range(reps):
@@ -68,22 +67,36 @@ def run(models_dir: Path, reps: int = 5, concurrency: int = 16, passes: dict | N
             for workload, paths in files.items():
                 for name in order:
                     seconds, size = asyncio.run(_fetch_all(servers[name][1], paths * passes[workload], concurrency))
-                    results[name][workload].append({"seconds": seconds, "bytes": size, "requests": len(paths) * passes[workload]})
+                    results[name][workload].append(
+                        {"seconds": seconds, "bytes": size, "requests": len(paths) * passes[workload]}
+                    )
     finally:
         for process, _ in servers.values():
             process.terminate()
             process.wait(timeout=10)
-    out: dict = {"concurrency": concurrency, "reps": reps, "passes": passes,
-                 "files": {w: len(p) for w, p in files.items()}, "servers": {}}
+    out: dict = {
+        "concurrency": concurrency,
+        "reps": reps,
+        "passes": passes,
+        "files": {w: len(p) for w, p in files.items()},
+        "servers": {},
+    }
     for name, by_workload in results.items():
         out["servers"][name] = {
-            w: {"mb_per_s": spread([r["bytes"] / r["seconds"] / 1e6 for r in runs]),
-                "req_per_s": spread([r["requests"] / r["seconds"] for r in runs])}
+            w: {
+                "mb_per_s": spread([r["bytes"] / r["seconds"] / 1e6 for r in runs]),
+                "req_per_s": spread([r["requests"] / r["seconds"] for r in runs]),
+            }
             for w, runs in by_workload.items()
         }
     # Ratios taken within each repetition (the servers ran back to back), then summarised.
     out["ratio_vs_aiohttp_static"] = {
-        w: spread([b["seconds"] / g["seconds"] for g, b in zip(results["gallery"][w], results["aiohttp_static"][w])])
+        w: spread(
+            [
+                b["seconds"] / g["seconds"]
+                for g, b in zip(results["gallery"][w], results["aiohttp_static"][w], strict=True)
+            ]
+        )
         for w in files
     }
     out["bytes"] = {name: {w: [r["bytes"] for r in runs] for w, runs in by.items()} for name, by in results.items()}

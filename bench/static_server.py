@@ -1,6 +1,6 @@
 """A plain static file server for comparison: aiohttp's own static route, nothing else.
 
-    python -m bench.static_server MODELS_DIR PORT   (serves MODELS_DIR under /models/)
+python -m bench.static_server MODELS_DIR PORT   (serves MODELS_DIR under /models/)
 """
 
 import sys

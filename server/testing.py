@@ -42,7 +42,7 @@ class LiveServer:
         self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
         return self
@@ -62,7 +62,7 @@ class LiveServer:
         port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -194,21 +194,31 @@ def install_shared_mobilenet(models_dir: Path) -> str:
             shutil.copy(item, folder / item.name)
         labels = json.loads(IMAGENET_LABELS.read_text())
         (folder / "labels.txt").write_text("\n".join(labels) + "\n")
-        manifest.write(folder, {
-            "id": MOBILENET_ID,
-            "title": "MobileNet v1 0.25 (test weights)",
-            "task": "image-classification",
-            "format": "graph",
-            "model_url": "model.json",
-            # The graph computes x*2-1 itself: it wants pixels in [0, 1].
-            "input": {"shape": [1, 224, 224, 3], "dtype": "float32", "channels": "RGB",
-                      "mean": 0.0, "std": 255.0, "range": [0, 1], "resize": "bilinear",
-                      "crop": "center", "crop_fraction": 1.0},
-            "output": {"shape": [1, 1001], "activation": "logits", "background_class": True,
-                       "classes": 1000},
-            "labels": "labels.txt",
-            "source": {"kind": "path", "path": "../shared/testdata/mobilenet_v1_025_224_graph"},
-            "licence": "Apache-2.0",
-            "quantization": None,
-        })
+        manifest.write(
+            folder,
+            {
+                "id": MOBILENET_ID,
+                "title": "MobileNet v1 0.25 (test weights)",
+                "task": "image-classification",
+                "format": "graph",
+                "model_url": "model.json",
+                # The graph computes x*2-1 itself: it wants pixels in [0, 1].
+                "input": {
+                    "shape": [1, 224, 224, 3],
+                    "dtype": "float32",
+                    "channels": "RGB",
+                    "mean": 0.0,
+                    "std": 255.0,
+                    "range": [0, 1],
+                    "resize": "bilinear",
+                    "crop": "center",
+                    "crop_fraction": 1.0,
+                },
+                "output": {"shape": [1, 1001], "activation": "logits", "background_class": True, "classes": 1000},
+                "labels": "labels.txt",
+                "source": {"kind": "path", "path": "../shared/testdata/mobilenet_v1_025_224_graph"},
+                "licence": "Apache-2.0",
+                "quantization": None,
+            },
+        )
     return MOBILENET_ID

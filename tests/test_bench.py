@@ -24,8 +24,13 @@ def test_quick_bench_writes_json_markdown_and_chart(tmp_path):
     empty.mkdir()
     out = tmp_path / "results"
     # A separate process: the harness runs its own sync Playwright and server event loop.
-    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--models-dir", str(empty), "--out", str(out)],
-                         cwd=REPO, capture_output=True, text=True, timeout=240)
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--models-dir", str(empty), "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     results = json.loads((out / "latest.json").read_text())
     assert results["machine"]["cores"] and results["browser"]["browser_version"]
@@ -45,8 +50,12 @@ def test_quick_bench_writes_json_markdown_and_chart(tmp_path):
     assert results["memory"]["where"] == "worker" and len(results["memory"]["samples"]) >= 3
     assert results["serving"]["ratio_vs_aiohttp_static"]["weights"]["median"] > 0
     names = {t["target"].split(":")[0] for t in results["targets"]}
-    assert {"ours / official throughput ≥ 1.2x", "demo ms/frame ≤ 1.05x bare model",
-            "zero main-thread long tasks, worker on", "worker start-up ≤ 1.1x main-thread start-up"} <= names
+    assert {
+        "ours / official throughput ≥ 1.2x",
+        "demo ms/frame ≤ 1.05x bare model",
+        "zero main-thread long tasks, worker on",
+        "worker start-up ≤ 1.1x main-thread start-up",
+    } <= names
     markdown = (out / "latest.md").read_text()
     assert "## Targets" in markdown and "mobilenet-v1-025-testdata | wasm" in markdown
     assert (out / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
