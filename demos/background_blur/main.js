@@ -72,10 +72,10 @@ const loop = new FrameLoop({
   source,
   capture,
   infer: (bitmap) => inference.run(bitmap, {}),
-  draw: ({ result }) => {
+  draw: ({ result }, frame) => {
     state.mask = result;
     paintMask(result);
-    render();
+    render({ forceStatus: frame.still });
   },
   stats,
   stillPasses: 1,

@@ -91,7 +91,7 @@ const loop = new FrameLoop({
   draw: ({ result }, frame) => {
     state.faces = inFramePixels(result.faces, frame);
     countBlinks();
-    render();
+    render({ forceList: frame.still });
   },
   stats,
   stillPasses: IMAGE_PASSES,

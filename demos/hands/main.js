@@ -84,7 +84,7 @@ const loop = new FrameLoop({
   infer,
   draw: ({ result }, frame) => {
     state.hands = inFramePixels(result.hands, frame);
-    render();
+    render({ forceList: frame.still });
   },
   stats,
   stillPasses: IMAGE_PASSES,

@@ -69,7 +69,7 @@ const loop = new FrameLoop({
       box: { x: x1 * frame.width, y: y1 * frame.height, width: (x2 - x1) * frame.width, height: (y2 - y1) * frame.height },
     }));
     state.candidates = result.candidates;
-    render();
+    render({ forceCounts: frame.still });
   },
   stats,
   stillPasses: IMAGE_PASSES,

@@ -94,7 +94,7 @@ const loop = new FrameLoop({
   draw: ({ result }, frame) => {
     state.poses = inFramePixels(result.poses, frame);
     state.mask = result.poses[0]?.mask ?? null;
-    render();
+    render({ forceList: frame.still });
   },
   stats,
   stillPasses: IMAGE_PASSES,

@@ -22,7 +22,8 @@ const FRAME_LOG = 1000; // frames kept in window.__demo.frameLog (a few seconds'
 export class FrameLoop {
   // source: a FrameSource; capture(size) -> {sx, sy, sw, sh, width, height}, the part of the
   // frame to send and the size to scale it to; infer(bitmap, frame) -> answer;
-  // draw(answer, frame); stats: a Stats; onError(error).
+  // draw(answer, frame) (frame: {arrived, crop, width, height, still}); stats: a Stats;
+  // onError(error).
   constructor({ source, capture, infer, draw, stats, depth = 1, stillPasses = 1, onError }) {
     Object.assign(this, { source, capture, infer, draw, stats, depth, stillPasses, onError });
     this.generation = 0; // bumped to stop: frames of an older generation are not drawn
@@ -91,7 +92,9 @@ export class FrameLoop {
     const width = element.videoWidth || element.naturalWidth;
     const height = element.videoHeight || element.naturalHeight;
     const crop = this.capture({ width, height });
-    const frame = { arrived, crop, width, height };
+    // still: a picture that will not change (an image, a paused video): text panels that are
+    // redrawn only a few times a second should be redrawn for it at once.
+    const frame = { arrived, crop, width, height, still: !this.source.live };
     try {
       const bitmap = await createImageBitmap(element, crop.sx, crop.sy, crop.sw, crop.sh, {
         resizeWidth: crop.width,
