@@ -483,6 +483,26 @@ def _face_hand_model(
 _UNIT = {"mean": 0.0, "std": 255.0, "crop": "none"}
 _SIGNED = {"mean": 127.5, "std": 127.5, "crop": "none"}
 
+
+def _hand_landmarks(variant: str, approx_bytes: int) -> Entry:
+    """The full and lite hand landmark models: the same inputs and outputs, sizes apart."""
+    return _face_hand_model(
+        f"handlandmark-{variant}",
+        f"MediaPipe Hand Landmarks, {variant} (21 points)",
+        "hand-landmarks",
+        input_=image_input([1, 224, 224, 3], **_UNIT),
+        outputs={
+            "landmarks": "Identity:0",
+            "presence": "Identity_1:0",
+            "handedness": "Identity_2:0",
+            "world_landmarks": "Identity_3:0",
+        },
+        pipeline={"family": "mediapipe-hands", "stage": "landmarks", "landmarks": 21, "detector": "handtrack"},
+        approx_bytes=approx_bytes,
+        default=True,
+    )
+
+
 FACES_AND_HANDS = [
     # BlazeFace short range: 128x128, 896 anchors (strides 8, 16, 16, 16: 16x16x2 + 8x8x6), each
     # answering 16 numbers (box centre and size, six keypoints: eyes, nose, mouth, ears) + 1 score.
@@ -583,36 +603,8 @@ FACES_AND_HANDS = [
     ),
     # Hand landmarks: a 224x224 crop around one hand -> 21 points (x, y in crop pixels, z),
     # a "hand present" score, left/right, and the same 21 points in metres ("world").
-    _face_hand_model(
-        "handlandmark-full",
-        "MediaPipe Hand Landmarks, full (21 points)",
-        "hand-landmarks",
-        input_=image_input([1, 224, 224, 3], **_UNIT),
-        outputs={
-            "landmarks": "Identity:0",
-            "presence": "Identity_1:0",
-            "handedness": "Identity_2:0",
-            "world_landmarks": "Identity_3:0",
-        },
-        pipeline={"family": "mediapipe-hands", "stage": "landmarks", "landmarks": 21, "detector": "handtrack"},
-        approx_bytes=5_400_000,
-        default=True,
-    ),
-    _face_hand_model(
-        "handlandmark-lite",
-        "MediaPipe Hand Landmarks, lite (21 points)",
-        "hand-landmarks",
-        input_=image_input([1, 224, 224, 3], **_UNIT),
-        outputs={
-            "landmarks": "Identity:0",
-            "presence": "Identity_1:0",
-            "handedness": "Identity_2:0",
-            "world_landmarks": "Identity_3:0",
-        },
-        pipeline={"family": "mediapipe-hands", "stage": "landmarks", "landmarks": 21, "detector": "handtrack"},
-        approx_bytes=2_000_000,
-        default=True,
-    ),
+    _hand_landmarks("full", 5_400_000),
+    _hand_landmarks("lite", 2_000_000),
     # A TF Object Detection API SSD (uint8 pixels, any size; 320x320 is what it was trained at)
     # that answers finished boxes after its own non-max suppression: 100 boxes [ymin, xmin, ymax,
     # xmax] in 0..1, scores and classes. Its classes are hand shapes and faces (below).
