@@ -46,7 +46,8 @@ const state = {
   newPicture: true,
   listDrawnAt: 0,
 };
-let inference = null;
+let inference = null; // where the model runs (inference.js)
+let inferenceStarted = null; // ...as a promise, while it starts (see main)
 
 function capture(size) {
   return scaledFrame(size, CAPTURE_SIDE > 0 ? CAPTURE_SIDE : Infinity);
@@ -198,6 +199,7 @@ async function useModel(id) {
   if (!detectorId) throw new Error(`"${id}" names no face detector in its manifest (pipeline.detector).`);
   const detector = await fetchManifest(detectorId); // a clear "pull <id>" message when missing
   const [meshFiles, detectorFiles] = await Promise.all([fetchArtifacts(landmarks), fetchArtifacts(detector)]);
+  await inferenceStarted; // the worker started while the files were read
   await loop.stop(); // the old model's last frame finishes before it is replaced
   const crop = capture(source.size() ?? DEFAULT_FRAME);
   const info = await inference.load({
@@ -221,7 +223,11 @@ async function useModel(id) {
 
 async function main() {
   const switcher = new ModelSwitcher({ select: $('model'), use: useModel, onError: showError });
-  inference = await startLiveInference({ task: new URL('./faces.js', import.meta.url), loop, stats, switcher });
+  // Start-up, overlapped: the worker loads TF.js and its backend (the slow part) while the
+  // page lists the models, opens the camera and reads the first model's files (useModel).
+  inferenceStarted = startLiveInference({ task: new URL('./faces.js', import.meta.url), loop, stats, switcher }).then((started) => {
+    inference = started;
+  });
   const modelId = await fillModelChoices($('model'), {
     task: 'face-landmarks', // faces.js checks the manifest's pipeline when it loads
     wanted: settings.model,

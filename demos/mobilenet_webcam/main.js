@@ -21,6 +21,7 @@ import * as ui from './ui.js';
 const stats = new Stats();
 let manifest = null; // the manifest of the model in use
 let inference = null; // where the model runs (inference.js)
+let inferenceStarted = null; // ...as a promise, while it starts (see main)
 
 // What the model is shown of each frame: the centred crop it was trained on, scaled to its
 // input size by the browser as it captures the frame (preprocess.js explains why).
@@ -48,6 +49,7 @@ async function useModel(id) {
   ui.setModelInfo(`Loading ${id}…`);
   const next = await fetchManifest(id);
   const [loaded, labels] = await Promise.all([fetchArtifacts(next), loadLabels(next)]);
+  await inferenceStarted; // the worker started while the files were read
   await loop.stop(); // the old model's last frame finishes before it is replaced
   const { warmupMs } = await inference.load({ manifest: next, artifacts: loaded.artifacts, labels });
   manifest = next;
@@ -62,7 +64,11 @@ async function useModel(id) {
 
 async function main() {
   const switcher = new ModelSwitcher({ select: ui.$('model'), use: useModel, onError: showError });
-  inference = await startLiveInference({ task: new URL('./classifier.js', import.meta.url), loop, stats, switcher });
+  // Start-up, overlapped: the worker loads TF.js and its backend (the slow part) while the
+  // page lists the models, opens the camera and reads the first model's files (useModel).
+  inferenceStarted = startLiveInference({ task: new URL('./classifier.js', import.meta.url), loop, stats, switcher }).then((started) => {
+    inference = started;
+  });
   const modelId = await fillModelChoices(ui.$('model'), { task: 'image-classification' });
   ui.bindPause((paused) => loop.setPaused(paused).catch(showError));
   await source.start();

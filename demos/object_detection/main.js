@@ -26,7 +26,8 @@ const COLOURS = ['#32ff7e', '#ffd166', '#ef476f', '#2ec4f6', '#c77dff', '#ff9f1c
 const stats = new Stats();
 const settings = ui.initialSettings();
 const state = { manifest: null, labels: null, detections: [], countsDrawnAt: 0 };
-let inference = null;
+let inference = null; // where the model runs (inference.js)
+let inferenceStarted = null; // ...as a promise, while it starts (see main)
 
 // The same class always gets the same colour.
 function colourOf(label) {
@@ -128,6 +129,7 @@ async function useModel(id) {
   if (labels?.length !== manifest.detection?.classes) {
     throw new Error(`"${id}" has ${labels?.length ?? 0} labels for ${manifest.detection?.classes} classes: pull it again.`);
   }
+  await inferenceStarted; // the worker started while the files were read
   await loop.stop();
   Object.assign(state, { manifest, detections: [] });
   const { warmupMs } = await inference.load({ manifest, artifacts: loaded.artifacts });
@@ -150,7 +152,11 @@ async function useModel(id) {
 
 async function main() {
   const switcher = new ModelSwitcher({ select: $('model'), use: useModel, onError: showError });
-  inference = await startLiveInference({ task: new URL('./detect.js', import.meta.url), loop, stats, switcher });
+  // Start-up, overlapped: the worker loads TF.js and its backend (the slow part) while the
+  // page lists the models, opens the camera and reads the first model's files (useModel).
+  inferenceStarted = startLiveInference({ task: new URL('./detect.js', import.meta.url), loop, stats, switcher }).then((started) => {
+    inference = started;
+  });
   const modelId = await fillModelChoices($('model'), { task: 'object-detection', wanted: settings.model });
   new ResizeObserver(() => render({ forceCounts: true })).observe($('stage'));
   await source.start();

@@ -52,6 +52,7 @@ const state = {
 const worldView = new WorldView($('world'));
 const isBlazePose = () => state.manifest?.pose.family === 'blazepose';
 let inference = null; // where the model runs (inference.js)
+let inferenceStarted = null; // ...as a promise, while it starts (see main)
 
 // The model's input side: what the library scales every frame to.
 function modelSide(manifest) {
@@ -155,6 +156,7 @@ async function useModel(id) {
   // BlazePose's first stage, the person detector, is a model of its own.
   const detectorId = manifest.pose?.detector;
   const detector = detectorId ? await fetchArtifacts(await fetchManifest(detectorId)) : null;
+  await inferenceStarted; // the worker started while the files were read
   await loop.stop(); // the old model's last frame finishes before it is replaced
   state.manifest = manifest;
   const crop = capture(source.size() ?? DEFAULT_FRAME);
@@ -179,7 +181,11 @@ async function useModel(id) {
 
 async function main() {
   const switcher = new ModelSwitcher({ select: $('model'), use: useModel, onError: showError });
-  inference = await startLiveInference({ task: new URL('./poses.js', import.meta.url), loop, stats, switcher });
+  // Start-up, overlapped: the worker loads TF.js and its backend (the slow part) while the
+  // page lists the models, opens the camera and reads the first model's files (useModel).
+  inferenceStarted = startLiveInference({ task: new URL('./poses.js', import.meta.url), loop, stats, switcher }).then((started) => {
+    inference = started;
+  });
   const modelId = await fillModelChoices($('model'), {
     task: 'pose-detection',
     accept: (m) => ['movenet', 'posenet', 'blazepose'].includes(m.pose?.family),
