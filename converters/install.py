@@ -6,14 +6,19 @@ as many classes as the model outputs), TF.js itself loads the result (Node), and
 then is the manifest written (server/manifest.py) and the folder swapped into
 models/<id> (staging.py). A model trained here is pulled like a downloaded one.
 
-"Already installed" means: models/<id> holds a manifest from the same recipe (source,
-format, quantization) and every file still matches its sha256. Then nothing is fetched,
-trained, converted or even imported, so `defaults` is instant the second time.
+"Already installed" means: models/<id> holds a manifest from the same recipe (every field
+the catalog entry decides: source, format, quantization, but also input, output, labels, the
+decoder's settings) and every file still matches its sha256. Then nothing is fetched,
+trained, converted or even imported, so `defaults` is instant the second time; and when a
+new version of the gallery changes an entry (say, a new field a demo needs), the model is
+built again instead of keeping a manifest that no longer says what the demo expects.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,19 +32,17 @@ from server import manifest
 Build = Callable[[Path], "convert.Conversion | None"]
 
 
-def _recipe(fields: dict[str, Any]) -> tuple:
-    return fields.get("source"), fields.get("format"), fields.get("quantization")
+def recipe(entry: Entry) -> str:
+    """A fingerprint of what the catalog entry decides, stored in the manifest it builds."""
+    fields = json.dumps(entry.manifest_fields(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(fields.encode()).hexdigest()
 
 
 def is_installed(models_dir: Path, entry: Entry) -> bool:
     """True when models/<id> was built from the same recipe and its files are intact."""
     folder = models_dir / entry.id
     found = manifest.read(folder)
-    return (
-        found is not None
-        and _recipe(found) == _recipe(entry.manifest_fields())
-        and not manifest.check_files(folder, found)
-    )
+    return found is not None and found.get("recipe") == recipe(entry) and not manifest.check_files(folder, found)
 
 
 def build_into(entry: Entry, folder: Path, build: Build, check_in_tfjs: bool = True) -> dict[str, Any]:
@@ -48,6 +51,7 @@ def build_into(entry: Entry, folder: Path, build: Build, check_in_tfjs: bool = T
     The one way a model folder gets made: `install` runs it in a staging folder, a
     training run asked for a folder of its own (train_mnist.write_model_folder) directly.
     """
+    built_from = recipe(entry)  # before the conversion fills in what only it knows
     conversion = build(folder)
     entry = _complete(entry, conversion, folder)
     names = _labels(entry, conversion)
@@ -58,7 +62,8 @@ def build_into(entry: Entry, folder: Path, build: Build, check_in_tfjs: bool = T
         step(f"{entry.id}: checking that TF.js (Node) loads it")
         tfjs_node.check_loads(folder, entry.format)
     try:
-        return manifest.write(folder, {**entry.manifest_fields(), **(conversion.fields if conversion else {})})
+        fields = {**entry.manifest_fields(), **(conversion.fields if conversion else {}), "recipe": built_from}
+        return manifest.write(folder, fields)
     except manifest.ManifestError as error:
         raise ConverterError(f"{entry.id}: {error}") from None
 

@@ -8,6 +8,7 @@ the CLI as a subprocess to check what a user sees: exit codes and no tracebacks.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -523,3 +524,16 @@ def test_version_and_the_entry_points_pyproject_declares():
         assert shown.returncode == 0 and shown.stdout.startswith("usage: "), shown.stderr
         if name == "tfjs-gallery-convert":
             assert shown.stdout.startswith(f"usage: {name} "), shown.stdout
+
+
+def test_a_changed_catalog_entry_is_built_again(models_dir, monkeypatch, capsys):
+    """A gallery update that changes what an entry says (here, its title) must not keep the
+    manifest the previous version wrote: the recipe no longer matches, so pull rebuilds."""
+    install.pull("posenet", models_dir)
+    assert install.pull("posenet", models_dir) is None  # the same recipe: nothing to do
+    changed = dataclasses.replace(catalog.CATALOG["posenet"], title="PoseNet, retitled")
+    monkeypatch.setitem(catalog.CATALOG, "posenet", changed)
+    written = install.pull("posenet", models_dir)
+    assert written is not None and written["title"] == "PoseNet, retitled"
+    assert written["recipe"] == install.recipe(changed)
+    assert install.pull("posenet", models_dir) is None
