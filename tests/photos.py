@@ -9,6 +9,7 @@ written by the tests that use them).
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import tarfile
 import tempfile
@@ -93,13 +94,15 @@ def box_mask(box, width: int = 640, height: int = 480) -> np.ndarray:
 #   webcam recording of its demo (a man making thumbs up and victory signs). The GIF's frames are
 #   real video with the demo's landmark dots drawn small on the hand and an emoji in the top
 #   right corner; the emoji is cut off (the top 70 rows), the dots cannot be.
-# - Debian opencv-doc 4.6.0+dfsg-12 (OpenCV's documentation, Apache-2.0), html/: two photos of an
+# - Debian opencv-doc (OpenCV's documentation, Apache-2.0), html/: two photos of an
 #   open hand lying on a table (the OpenCV.js back-projection example's handSrc and handDst) and one of
 #   an open hand held up (the back-projection tutorial's Back_Projection_Theory0).
 FINGERPOSE = ("fingerpose", "0.1.0")
-OPENCV_DOC = ("opencv-doc", "4.6.0+dfsg-12")
+# Debian's current opencv-doc, whichever version that is (4.6.0+dfsg-12 when this was written):
+# the photos are pinned by content instead, since the expected gestures and the README's table
+# are about these very files, and a version pin would break when the archive moves on.
+OPENCV_DOC = "opencv-doc"
 OPENCV_HTML = "./usr/share/doc/opencv-doc/opencv4/html/"
-# Pinned by content: the expected gestures and the README's table are about these very files.
 OPENCV_HAND_PHOTOS = {
     "handSrc.jpg": "088532ab39ada21d9e332fa576d01d516bf4b8999c54a2c75665b35989f197fd",
     "handDst.jpg": "f898d4861f5618e448ff2eff649a888a583d09d02e60a9dd652e7dd3c1ea3952",
@@ -110,14 +113,14 @@ GIF_FRAMES = {"thumbs_up": (0, 18, 40), "victory": (4, 30)}
 GIF_EMOJI_ROWS = 70
 
 
-def debian_files(package: str, version: str, members: dict[str, str]) -> dict[str, Path]:
-    """Files of a Debian package's html folder, by name -> path, each checked against its sha256.
+def debian_files(package: str, inside: str, members: dict[str, str]) -> dict[str, Path]:
+    """Files of the folder `inside` a Debian package: name -> path, each checked against its sha256.
 
     `apt-get download` fetches the .deb (apt checks it against the signed archive index), and
     only the members we need are kept, in .cache/debian/; the .deb itself (96 MB for
     opencv-doc) is deleted once they are out.
     """
-    folder = paths.cache_dir() / "debian" / f"{package}_{version}"
+    folder = paths.cache_dir() / "debian" / package
     wanted = {name: folder / name for name in members}
 
     def intact(name: str) -> bool:
@@ -128,25 +131,28 @@ def debian_files(package: str, version: str, members: dict[str, str]) -> dict[st
         return wanted
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
-        fetched = subprocess.run(
-            ["apt-get", "download", f"{package}={version}"], cwd=tmp, capture_output=True, text=True
-        )
+        download = ["apt-get", "download", package]
+        fetched = subprocess.run(download, cwd=tmp, capture_output=True, text=True)
+        if fetched.returncode != 0 and os.geteuid() == 0:
+            # A fresh machine may have no package lists yet (`make chromium` reads them the same way).
+            subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+            fetched = subprocess.run(download, cwd=tmp, capture_output=True, text=True)
         debs = list(Path(tmp).glob("*.deb"))
         if fetched.returncode != 0 or not debs:
             raise RuntimeError(
-                f"apt-get download {package}={version} failed ({fetched.stderr.strip()[-300:]}); "
+                f"apt-get download {package} failed ({fetched.stderr.strip()[-300:]}); "
                 "run `apt-get update` first, as root"
             )
         tree = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(debs[0])], stdout=subprocess.PIPE)
         with tarfile.open(fileobj=tree.stdout, mode="r|") as tar:  # a stream: 274 MB unpacked
             for info in tar:
-                name = info.name.removeprefix(OPENCV_HTML)
+                name = info.name.removeprefix(inside)
                 if name in members and info.isfile():
                     wanted[name].write_bytes(tar.extractfile(info).read())
         tree.wait()
     bad = [name for name in members if not intact(name)]
     if bad:
-        raise RuntimeError(f"{package} {version} has no {bad}, or they are not the files pinned here")
+        raise RuntimeError(f"{debs[0].name} has no {bad}, or not the files pinned here (a new version?)")
     return wanted
 
 
@@ -161,7 +167,7 @@ def hand_photos() -> dict[str, Image.Image]:
     for frame in sorted(i for frames in GIF_FRAMES.values() for i in frames):
         gif.seek(frame)
         found[f"gif{frame:02d}"] = gif.convert("RGB").crop((0, GIF_EMOJI_ROWS, gif.width, gif.height))
-    for name, path in debian_files(*OPENCV_DOC, OPENCV_HAND_PHOTOS).items():
+    for name, path in debian_files(OPENCV_DOC, OPENCV_HTML, OPENCV_HAND_PHOTOS).items():
         found[Path(name).stem] = Image.open(path).convert("RGB")
     return found
 
