@@ -1,16 +1,14 @@
 """Face mesh and hands in headless Chromium: a fake camera plays real photos, the models run in
 the inference worker, and the landmarks must land on hand-annotated points of each photo.
 
-The hand photos are the three that npm `fingerpose@0.1.0` (MIT) ships in assets/: a hand
-pointing (nocurl.jpg), a fist (fullcurl.jpg) and a hooked index finger (halfcurl.jpg), 480x640,
-fed to the page as image files (the file fallback) at their own size.
+The hand photos (tests/photos.py says where each comes from) are fed to the page as image files
+(the file fallback) at their own size, each also mirrored and turned 30 degrees both ways.
 """
 
 from __future__ import annotations
 
 import math
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +18,7 @@ from skimage import data as photos
 
 from converters import install
 from server import Config
+from tests import photos as real_photos
 from tests.browser import launch, record, wait_ready
 from tests.conftest import ARTIFACTS
 from tests.fake_camera import fit_to_frame, write_y4m
@@ -66,13 +65,15 @@ WRIST_TOLERANCE_PX = 45  # the wrist is a region, not a point
 
 @pytest.fixture(scope="module")
 def hand_photos(tmp_path_factory):
-    """fingerpose's three hand photos, from the package tarball (npm pack, through the cache)."""
-    from converters import npm_package
-
-    files = npm_package.extract(
-        "fingerpose", "0.1.0", [f"package/assets/{n}.jpg" for n in ("nocurl", "fullcurl", "halfcurl")]
-    )
-    return {Path(k).stem: v for k, v in files.items()}
+    """Every real hand photo and its variants, as PNG files: name (e.g. "nocurl~mirror") -> path."""
+    folder = tmp_path_factory.mktemp("hand-photos")
+    files = {}
+    for photo, image in real_photos.hand_photos().items():
+        for variant, make in real_photos.VARIANTS.items():
+            name = real_photos.variant_name(photo, variant)
+            files[name] = folder / f"{name}.png"
+            make(image).save(files[name])
+    return files
 
 
 def grace_hopper() -> np.ndarray:
@@ -292,6 +293,17 @@ def test_a_missing_detector_names_the_command_that_installs_it(cameras, demo_pag
 # ---- Hands ----
 
 
+def drawn_pixels(demo: DemoPage) -> int:
+    """How many pixels of the overlay canvas (landmarks, bones, labels) are not transparent."""
+    return demo.page.evaluate("""() => {
+        const canvas = document.getElementById('overlay');
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let drawn = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i]) drawn += 1;
+        return drawn;
+    }""")
+
+
 @pytest.mark.parametrize("camera", ["astronaut", "two_people", "coffee"])
 def test_hands_finds_no_hand_where_there_is_none(cameras, demo_page, live_server, camera):
     # The astronaut's gloved hands are cut off at the frame's bottom edge; the others show none.
@@ -300,6 +312,7 @@ def test_hands_finds_no_hand_where_there_is_none(cameras, demo_page, live_server
     assert demo.state("result")["hands"] == []
     assert demo.state("lastFrame")["inferMs"] > 0
     assert "No hand found" in demo.page.get_by_test_id("hand-list").inner_text()
+    assert drawn_pixels(demo) == 0  # no hand, nothing drawn
     demo.rec.assert_clean(live_server.url)
 
 
@@ -321,13 +334,14 @@ def test_hands_memory_stays_flat_and_models_switch_without_leaks(cameras, demo_p
 
 
 def show_photo(demo: DemoPage, path) -> dict:
-    """Give the page an image file and wait for every pass over it; return the result."""
+    """Give the page an image file and wait for its last pass (result.pass); return the result."""
     pg = demo.page
-    width = Image.open(path).width
+    picture = pg.evaluate("() => window.__demo.result ? window.__demo.result.picture : 0")
     pg.get_by_test_id("file").set_input_files(str(path))
-    pg.wait_for_function(f"() => window.__demo.result && window.__demo.result.width === {width}", timeout=60_000)
-    frames = demo.state("frames")
-    pg.wait_for_function(f"() => window.__demo.frames >= {frames + 3}", timeout=300_000)
+    pg.wait_for_function(
+        f"() => window.__demo.result && window.__demo.result.picture > {picture} && window.__demo.result.pass >= 3",
+        timeout=300_000,
+    )
     return demo.state("result")
 
 
@@ -348,24 +362,105 @@ def test_hands_finds_the_pointing_hand_and_names_the_gesture(cameras, demo_page,
     assert hand["gesture"] == "pointing" and hand["gestureScore"] > 0.9
     assert hand["fingers"]["index"] < 0.2 and min(hand["fingers"][f] for f in ("middle", "ring", "pinky")) > 0.8
     assert "pointing" in demo.page.get_by_test_id("hand-list").inner_text()
+    assert drawn_pixels(demo) > 1000  # the bones and points are on the overlay
     demo.rec.assert_clean(live_server.url)
 
 
-def test_hands_sees_the_fist_curled_and_forgets_it_for_the_next_picture(
+def test_hands_sees_the_fist_and_forgets_it_for_the_next_picture(
     cameras, demo_page, live_server, hand_photos, tmp_path
 ):
     demo = demo_page(cameras["coffee"]).open(HANDS)
     hands = show_photo(demo, hand_photos["fullcurl"])["hands"]
     assert len(hands) == 1
     hand = hands[0]
-    # All four fingers curled. The rules then hesitate between fist and thumbs up (README): the
-    # tucked thumb of this front-on fist points up. Either way it is a closed hand, not a point.
+    # All four fingers curled, and the thumb tucked against them: a fist. Its thumb points up,
+    # which is what made the first rules call it a thumbs up; "out" is what tells them apart.
     assert min(hand["fingers"][f] for f in ("index", "middle", "ring", "pinky")) > 0.9
-    assert hand["gesture"] in ("fist", "thumbs_up") and hand["gestureScores"]["fist"] > 0.85
+    assert hand["thumb"]["out"] < 0.1 and hand["thumb"]["up"] > 0.9
+    assert hand["gesture"] == "fist" and hand["gestureScore"] > 0.9
     assert hand["detection"]["shape"] == "closed"  # the detector's own class agrees
-    # The next picture has no hand: nothing of the fist stays.
+    assert "fist" in demo.page.get_by_test_id("hand-list").inner_text()
+    # The next picture has no hand: nothing of the fist stays, in the result or on the overlay.
     coffee = tmp_path / "coffee.png"
     Image.fromarray(photos.coffee()).save(coffee)
     assert show_photo(demo, coffee)["hands"] == []
     assert "No hand found" in demo.page.get_by_test_id("hand-list").inner_text()
+    assert drawn_pixels(demo) == 0
     demo.rec.assert_clean(live_server.url)
+
+
+# The gesture each real photo shows, as a person names it (README: "Checked on"). halfcurl's
+# hooked index finger is none of the five: the rules must name nothing there.
+GESTURES = {
+    "nocurl": "pointing",
+    "fullcurl": "fist",
+    "halfcurl": None,
+    "gif00": "thumbs_up",
+    "gif18": "thumbs_up",
+    "gif40": "thumbs_up",
+    "gif04": "victory",
+    "gif30": "victory",
+    "handSrc": "open_palm",
+    "handDst": "open_palm",
+    "Back_Projection_Theory0": "open_palm",
+}
+# Where the pipeline, not the rules, fails (measured, README): the detector finds no hand even
+# at 0.05 (nocurl mirrored or turned anticlockwise; handSrc upright, where the hand fills the
+# frame sideways), or the landmark model misplaces the fingers (gif00 turned anticlockwise).
+# The rules cannot be checked there.
+PIPELINE_MISSES = {"nocurl~mirror", "nocurl~rot30", "handSrc", "handSrc~mirror", "gif00~rot30"}
+GESTURE_CASES = [
+    real_photos.variant_name(photo, variant)
+    for photo in GESTURES
+    for variant in real_photos.VARIANTS
+    if real_photos.variant_name(photo, variant) not in PIPELINE_MISSES
+]
+# Scores on the photos above are 0.78 or more (README); a hand with a half-bent finger
+# reaches 0.6 at most. The page names a gesture from 0.7 (MIN_GESTURE_SCORE in gestures.js).
+SURE = 0.75
+
+
+@pytest.fixture(scope="module")
+def gestures_seen(cameras, live_server, face_hand_models, hand_photos):
+    """One page given every photo and variant in turn: name -> result. Each stage is screenshotted
+    to tests/artifacts/hands-gestures/<name>.png (look at them after changing a rule)."""
+    shots = ARTIFACTS / "hands-gestures"
+    shots.mkdir(parents=True, exist_ok=True)
+    demo = DemoPage(cameras["coffee"], live_server.url, "hands-gestures").open(HANDS, "minDetection=0.05")
+    seen = {}
+    try:
+        for name, path in hand_photos.items():
+            seen[name] = show_photo(demo, path)
+            demo.page.get_by_test_id("stage").screenshot(path=shots / f"{name}.png")
+        demo.rec.assert_clean(live_server.url)
+    finally:
+        demo.close()
+    return seen
+
+
+@pytest.mark.parametrize("name", GESTURE_CASES)
+def test_hands_names_the_gesture_on_each_real_photo(gestures_seen, name):
+    expected = GESTURES[name.split("~")[0]]
+    hands = gestures_seen[name]["hands"]
+    assert len(hands) == 1, f"{len(hands)} hands"
+    hand = hands[0]
+    scores = {k: round(v, 2) for k, v in hand["gestureScores"].items()}
+    assert hand["gesture"] == expected, f"{hand['gesture']} ({hand['gestureScore']:.2f}); scores {scores}"
+    if expected:
+        assert hand["gestureScore"] >= SURE, f"scores {scores}"
+        # The others are far behind: the rules are not a coin toss between two gestures.
+        assert max(v for k, v in hand["gestureScores"].items() if k != expected) < 0.6, f"scores {scores}"
+    else:
+        assert hand["gestureScore"] < 0.65, f"scores {scores}"
+
+
+MIRRORED = [photo for photo in GESTURES if f"{photo}~mirror" in GESTURE_CASES and photo in GESTURE_CASES]
+
+
+@pytest.mark.parametrize("photo", MIRRORED)
+def test_hands_says_a_mirrored_hand_is_the_other_hand(gestures_seen, photo):
+    # Which hand a photo shows cannot be told from the photo alone (it may itself be mirrored:
+    # a selfie camera), but its mirror image must be the other one.
+    [original] = gestures_seen[photo]["hands"]
+    [mirrored] = gestures_seen[f"{photo}~mirror"]["hands"]
+    assert {original["handedness"], mirrored["handedness"]} == {"left", "right"}

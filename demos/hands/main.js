@@ -34,7 +34,10 @@ const LIST_REDRAW_MS = 250;
 
 const stats = new Stats();
 const settings = ui.initialSettings();
-const state = { loaded: false, hands: [], newPicture: true, listDrawnAt: 0 };
+// picture: how many pictures (camera, files) the page has been given; pass: how many times the
+// current still picture has been analysed. Both go into the result, so a reader knows an answer
+// is about the picture it gave and final (pass === IMAGE_PASSES).
+const state = { loaded: false, hands: [], newPicture: true, listDrawnAt: 0, picture: 0, pass: 0 };
 let inference = null;
 
 function capture(size) {
@@ -72,6 +75,8 @@ const source = new FrameSource({
   onChange: () => {
     state.newPicture = true;
     state.hands = [];
+    state.picture += 1;
+    state.pass = 0;
     render({ forceList: true }); // no stale drawing while the new picture is analysed
     loop.restart();
   },
@@ -84,6 +89,7 @@ const loop = new FrameLoop({
   infer,
   draw: ({ result }, frame) => {
     state.hands = inFramePixels(result.hands, frame);
+    if (frame.still) state.pass += 1;
     render({ forceList: frame.still });
   },
   stats,
@@ -151,13 +157,14 @@ function render({ forceList = false } = {}) {
       gestureScore: g.score,
       gestureScores: g.scores,
       fingers: g.fingers,
+      thumb: g.thumb,
       detection: hand.detection,
       region: hand.region.box,
       keypoints: KEYPOINT_NAMES.map((name, i) => ({ name, x: hand.points[i * 3], y: hand.points[i * 3 + 1], z: hand.points[i * 3 + 2] })),
     };
   });
   // Reported: frame pixels, never mirrored (the mirror is a matter of display).
-  demo.result = { width, height, hands };
+  demo.result = { width, height, picture: state.picture, pass: state.pass, hands };
   const now = performance.now();
   if (forceList || now - state.listDrawnAt > LIST_REDRAW_MS) {
     state.listDrawnAt = now;
