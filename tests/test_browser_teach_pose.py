@@ -18,8 +18,9 @@ from PIL import Image
 
 from converters import install
 from converters.cli import main as converters_main
-from tests.browser import record, wait_ready
+from tests.browser import launch, record, wait_ready
 from tests.conftest import ARTIFACTS, REPO
+from tests.fake_camera import write_y4m
 from tests.photos import photo
 
 pytestmark = pytest.mark.browser
@@ -504,3 +505,59 @@ def test_changing_the_mode_of_a_project_is_asked_and_starts_a_new_one(fresh_pose
     wait_ready(page)
     assert page.evaluate("() => window.__demo.teach.mode") == "image"
     assert page.locator("[data-testid=mode]").input_value() == "image"
+
+
+# ---- the camera ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cameras(playwright_instance, tmp_path_factory):
+    """Two Chromiums: one whose camera shows the astronaut, one whose camera shows a coffee cup."""
+    folder = tmp_path_factory.mktemp("teach-pose-camera")
+    browsers = {
+        name: launch(playwright_instance, write_y4m(photo(name), folder / f"{name}.y4m"))
+        for name in ("astronaut", "coffee")
+    }
+    yield browsers
+    for browser in browsers.values():
+        browser.close()
+
+
+def hold_record(page, seconds: float) -> None:
+    page.locator("[data-testid=record]").nth(0).hover()
+    page.mouse.down()
+    page.wait_for_timeout(seconds * 1000)
+    page.mouse.up()
+
+
+def test_recording_from_the_camera_draws_the_skeleton_and_skips_empty_frames(cameras, live_server, pose_models):
+    context = cameras["astronaut"].new_context(viewport={"width": 1280, "height": 1000})
+    rec = record(context.new_page())
+    page = rec.page
+    open_pose_project(page, live_server)
+    # Before any example or training, the skeleton follows the camera.
+    page.wait_for_function(
+        "() => window.__demo.teach.pose && window.__demo.teach.pose.source === 'camera'", timeout=60_000
+    )
+    pose = page.evaluate("() => window.__demo.teach.pose")
+    assert pose["score"] > 0.25
+    assert {"nose", "left_shoulder", "right_shoulder"} <= {k["name"] for k in pose["keypoints"]}
+    hold_record(page, 3)
+    page.wait_for_function("() => window.__demo.teach.classes[0].count > 0", timeout=30_000)
+    count = page.evaluate("() => window.__demo.teach.classes[0].count")
+    assert count >= 3, count
+    assert page.locator("[data-testid=class-card]").nth(0).locator("img").count() == count
+    page.screenshot(path=ARTIFACTS / "teach_pose_recording.png", full_page=True)
+    rec.assert_clean(live_server.url)
+    context.close()
+
+    context = cameras["coffee"].new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    open_pose_project(page, live_server)
+    page.wait_for_function(
+        "() => window.__demo.teach.pose && window.__demo.teach.pose.source === 'camera'", timeout=60_000
+    )
+    hold_record(page, 2)
+    assert "Nobody in view" in message(page)
+    assert page.evaluate("() => window.__demo.teach.classes[0].count") == 0
+    context.close()
