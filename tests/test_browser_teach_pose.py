@@ -561,3 +561,27 @@ def test_recording_from_the_camera_draws_the_skeleton_and_skips_empty_frames(cam
     assert "Nobody in view" in message(page)
     assert page.evaluate("() => window.__demo.teach.classes[0].count") == 0
     context.close()
+
+
+def test_pose_mode_without_posenet_installed_says_so_and_keeps_the_project(
+    browser, live_server, pose_models, pose_files
+):
+    """The pose base missing (its manifest answers 404, as for a model never pulled): the mode
+    stays, and so does every example."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    page = context.new_page()
+    page.route("**/models/posenet/manifest.json", lambda route: route.fulfill(status=404, body="not installed"))
+    page.goto(f"{live_server.url}{DEMO}?backend=wasm")
+    wait_ready(page)
+    page.locator("[data-testid=upload]").nth(0).set_input_files(pose_files["seated"][:2])
+    page.wait_for_function("() => window.__demo.teach.classes[0].count === 2", timeout=60_000)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.select_option("[data-testid=mode]", "pose")
+    page.wait_for_function("() => window.__demo.error", timeout=30_000)
+    assert "python -m converters pull posenet" in page.evaluate("() => window.__demo.error")
+    assert page.locator("[data-testid=mode]").input_value() == "image"
+    assert page.evaluate("() => [window.__demo.teach.mode, window.__demo.teach.classes[0].count]") == ["image", 2]
+    page.reload()
+    wait_ready(page)
+    assert page.evaluate("() => [window.__demo.teach.mode, window.__demo.teach.classes[0].count]") == ["image", 2]
+    context.close()

@@ -429,12 +429,12 @@ async function importExamples(file) {
 // A new, empty project; `kind` its mode (the current one unless the mode was changed).
 async function reset(kind = project.mode) {
   await loop.stop();
+  // The new mode's base first: if it cannot load (not installed, say), nothing is deleted yet.
+  if (kind !== project.mode) await loadBase(kind);
   project.examples.forEach((e) => URL.revokeObjectURL(e.url));
-  const changed = kind !== project.mode;
   Object.assign(project, { mode: kind, classes: [], examples: [], nextId: 1, head: null });
   await inference.run(null, { op: 'setHead', artifacts: null });
   if (store) await store.clear().catch((error) => ui.say(describeSaveError(error)));
-  if (changed) await loadBase();
   addClass('Class 1');
   addClass('Class 2');
   ui.renderEvaluation(null);
@@ -455,7 +455,12 @@ async function changeMode(kind) {
     ui.setMode(project.mode);
     return;
   }
-  await reset(kind);
+  try {
+    await reset(kind);
+  } catch (error) {
+    ui.setMode(project.mode); // the project is untouched, in this browser too (a reload restores it)
+    throw error;
+  }
   ui.say(`A new ${MODES[kind].title.toLowerCase()} project: ${kind === 'pose' ? 'PoseNet finds the person\'s keypoints and the classifier learns your poses.' : 'the classifier learns what your pictures show.'}`);
 }
 
@@ -517,17 +522,17 @@ async function main() {
   updateLoop(true);
 }
 
-// The current mode's base model (?model= picks another image base).
-async function loadBase() {
-  const next = await fetchManifest((project.mode === 'image' && params.get('model')) || mode().base);
+// The base model of a mode, the project's unless told (?model= picks another image base).
+async function loadBase(kind = project.mode) {
+  const next = await fetchManifest((kind === 'image' && params.get('model')) || MODES[kind].base);
   const loaded = await fetchArtifacts(next);
-  base = await inference.load({ manifest: next, artifacts: loaded.artifacts, mode: project.mode });
+  base = await inference.load({ manifest: next, artifacts: loaded.artifacts, mode: kind });
   const { warmupMs, featureSize } = base;
   manifest = next;
   demo.model = next.id;
   demo.timings = { loadMs: loaded.ms, loadSource: loaded.source, warmupMs };
   stats.setNote(describeLoad(loaded));
-  ui.setText('model-info', `Base: ${next.title}, ${featureSize} features per ${project.mode === 'pose' ? 'pose' : 'picture'} (warm-up ${warmupMs.toFixed(0)} ms).`);
+  ui.setText('model-info', `Base: ${next.title}, ${featureSize} features per ${kind === 'pose' ? 'pose' : 'picture'} (warm-up ${warmupMs.toFixed(0)} ms).`);
 }
 
 main().catch(showError);
