@@ -31,7 +31,8 @@ PER_CLASS = 10  # every 5th is held out: 8 to train on, 2 held out per class
 TM_POSE = REPO / "node_modules" / "@teachablemachine" / "pose" / "dist" / "teachablemachine-pose.min.js"
 # @teachablemachine/pose 0.8.6 bundles its own TensorFlow.js 1.3.1 core, which shares the
 # page's global engine: the page must load the TF.js it was built for (its peer dependency,
-# installed under another name as a test-only devDependency), not the gallery's 4.22.
+# installed under another name as a test-only devDependency). Tried with the gallery's 4.22
+# instead: estimatePose() dies in posenet's padAndResizeTo ("fromPixels is not a function").
 TFJS_FOR_TM_POSE = REPO / "node_modules" / "tfjs-for-teachablemachine-pose" / "dist" / "tf.min.js"
 # Where @tensorflow-models/posenet 2.2 (inside tmPose) fetches PoseNet MobileNetV1 0.75,
 # stride 16: its own hosted files (tmPose passes it no modelUrl). The test answers those
