@@ -4,6 +4,11 @@ What it accepts:
   - a Teachable Machine image export (`model.json`, `weights.bin`, `metadata.json` with the
     labels and image size), from teachablemachine.withgoogle.com or from the gallery's
     "Teach a classifier" demo (its metadata says `userMetadata.trainedIn: "tfjs-gallery"`);
+  - a Teachable Machine pose export (the same three files; `metadata.json` says
+    `packageName: "@teachablemachine/pose"` and, in `modelSettings.posenet`, the PoseNet whose
+    outputs the model classifies). The model is only the classifier: it takes PoseNet's
+    heatmaps and offsets flattened (17 x 17 cells x 51 = 14,739 numbers at input 257, stride
+    16), so the manifest says which PoseNet (`pose`) and that length (`input.shape`);
   - any TF.js layers or graph model (a zip or a folder) with `model.json`, its weight files
     and a labels file (`labels.txt`, one class per line, or `metadata.json`).
 
@@ -44,6 +49,11 @@ LABEL_FILES = ("labels.txt",)
 # Bytes per value of each weight dtype, and of each quantised storage dtype.
 DTYPE_BYTES = {"float32": 4, "int32": 4, "bool": 1, "uint8": 1, "uint16": 2, "float16": 2, "int8": 1, "string": None}
 TM_INPUT = {"mean": 127.0, "std": 127.0, "crop": "center", "crop_fraction": 1.0}
+TM_POSE_PACKAGE = "@teachablemachine/pose"
+# @teachablemachine/pose 0.8.6 fills a missing modelSettings.posenet field with these (its
+# fillConfig), and loads @tensorflow-models/posenet 2.2 with them.
+TM_POSENET_DEFAULTS = {"architecture": "MobileNetV1", "outputStride": 16, "inputResolution": 257, "multiplier": 0.75}
+POSENET_PARTS = 17  # keypoints; a cell holds 17 heatmap scores and 34 offsets (dy, dx)
 
 
 # ---- reading the files: a zip or a folder, both as {relative path: read()} ---------------------
@@ -291,6 +301,36 @@ def _labels_and_origin(files: dict[str, Callable[[], bytes]], source_name: str) 
     )
 
 
+def _posenet_settings(meta: dict) -> dict | None:
+    """modelSettings.posenet of a Teachable Machine pose export, checked, or None for an image one."""
+    settings = meta.get("modelSettings")
+    if meta.get("packageName") != TM_POSE_PACKAGE and not (isinstance(settings, dict) and "posenet" in settings):
+        return None
+    posenet = (settings or {}).get("posenet", {}) if isinstance(settings, dict) else None
+    if not isinstance(posenet, dict):
+        raise ConverterError("metadata.json: modelSettings.posenet is not an object; nothing was installed")
+    posenet = {**TM_POSENET_DEFAULTS, **{k: v for k, v in posenet.items() if v is not None}}
+    resolution, stride = posenet["inputResolution"], posenet["outputStride"]
+    if posenet["architecture"] not in ("MobileNetV1", "ResNet50") or stride not in (8, 16, 32):
+        raise ConverterError(
+            f"metadata.json: modelSettings.posenet {posenet} is not a PoseNet @teachablemachine/pose "
+            "can load; nothing was installed"
+        )
+    if not isinstance(resolution, int) or isinstance(resolution, bool) or not 33 <= resolution <= 1025:
+        raise ConverterError(f"metadata.json: inputResolution {resolution!r} is not a PoseNet input size")
+    return posenet
+
+
+def _posenet_features(posenet: dict) -> int:
+    """How many numbers tmPose hands the classifier: PoseNet's heatmaps and offsets, flattened."""
+    stride = posenet["outputStride"]
+    resolution = posenet["inputResolution"]
+    if (resolution - 1) % stride:  # posenet's toValidInputResolution
+        resolution = resolution // stride * stride + 1
+    cells = (resolution - 1) // stride + 1
+    return cells * cells * POSENET_PARTS * 3
+
+
 def model_id_for(path: Path) -> str:
     stem = path.name[: -len(".zip")] if path.name.lower().endswith(".zip") else path.name
     candidate = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._")[: manifest.MAX_ID_LENGTH]
@@ -342,6 +382,11 @@ def import_model(
             f"the model outputs {outputs} classes but the labels name {len(labels)} "
             f"({', '.join(labels[:5])}{'…' if len(labels) > 5 else ''}); nothing was installed"
         )
+    posenet = _posenet_settings(meta) if meta else None
+    if posenet:
+        return _install_pose_classifier(
+            path, models_dir, model_id, title, files, weights, meta, labels, origin, posenet, fmt, input_shape, outputs
+        )
     size = meta.get("imageSize") if meta else None
     if input_shape and size and input_shape[1:3] not in ([size, size], [-1, -1]):
         raise ConverterError(
@@ -364,7 +409,6 @@ def import_model(
         "crop": scale["crop"],
         "crop_fraction": scale["crop_fraction"],
     }
-    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
     fields = {
         "id": model_id,
         "title": title or f"{meta.get('modelName') or model_id} ({origin})",
@@ -374,10 +418,60 @@ def import_model(
         "input": spec,
         "output": {"shape": [-1, outputs], "activation": activation, "background_class": False, "classes": outputs},
         "labels": "labels.txt",
-        "source": {"kind": "import", "origin": origin, "file": path.name, **({"sha256": digest} if digest else {})},
+        "source": _source(path, origin),
         "licence": "as its author says (imported)",
         "quantization": None,
     }
+    return _install(models_dir, model_id, files, weights, meta, labels, fields)
+
+
+def _source(path: Path, origin: str) -> dict[str, Any]:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    return {"kind": "import", "origin": origin, "file": path.name, **({"sha256": digest} if digest else {})}
+
+
+def _install_pose_classifier(
+    path, models_dir, model_id, title, files, weights, meta, labels, origin, posenet, fmt, input_shape, outputs
+) -> dict[str, Any]:
+    """A Teachable Machine pose export: the classifier on PoseNet's outputs, and which PoseNet."""
+    features = _posenet_features(posenet)
+    if fmt != "layers" or not input_shape or len(input_shape) != 2:
+        raise ConverterError(
+            "metadata.json says this is a Teachable Machine pose model, but model.json is not a layers "
+            f"model taking a vector of PoseNet outputs (it takes {input_shape}); nothing was installed"
+        )
+    if input_shape[1] != features:
+        raise ConverterError(
+            f"metadata.json's PoseNet (input {posenet['inputResolution']}, stride {posenet['outputStride']}) "
+            f"gives {features} numbers per pose, but the model takes {input_shape[1]}: the model and its "
+            "metadata do not belong together; nothing was installed"
+        )
+    fields = {
+        "id": model_id,
+        "title": title or f"{meta.get('modelName') or model_id} (pose, {origin})",
+        "task": "pose-classification",
+        "format": "layers",
+        "model_url": "model.json",
+        # Not pixels: PoseNet's sigmoid heatmaps and offsets, per cell, flattened (tmPose's
+        # estimatePose); `pose` says which PoseNet computes them.
+        "input": {"shape": [-1, features], "dtype": "float32", "features": "posenet heatmaps and offsets"},
+        "output": {"shape": [-1, outputs], "activation": "softmax", "background_class": False, "classes": outputs},
+        "labels": "labels.txt",
+        "pose": {
+            "family": "posenet",
+            "architecture": posenet["architecture"],
+            "multiplier": posenet["multiplier"],
+            "output_stride": posenet["outputStride"],
+            "input_resolution": posenet["inputResolution"],
+        },
+        "source": _source(path, origin),
+        "licence": "as its author says (imported)",
+        "quantization": None,
+    }
+    return _install(models_dir, model_id, files, weights, meta, labels, fields)
+
+
+def _install(models_dir, model_id, files, weights, meta, labels, fields) -> dict[str, Any]:
     with staging.staged_install(models_dir, model_id) as folder:
         (folder / "model.json").write_bytes(files["model.json"]())
         for name, data in weights.items():

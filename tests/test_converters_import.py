@@ -183,3 +183,40 @@ def test_a_header_that_lies_about_its_size_is_caught(tmp_path, capsys):
     source.write_bytes(bytes(raw))
     assert main(["--models-dir", str(tmp_path / "m"), "import", str(source)]) == 1
     assert "damaged" in capsys.readouterr().err
+
+
+# ---- Teachable Machine pose exports (the real one is tested in test_browser_teach_pose.py) -----
+
+POSE_METADATA = {
+    "tfjsVersion": "1.3.1",
+    "packageVersion": "0.8.6",
+    "packageName": "@teachablemachine/pose",
+    "labels": LABELS,
+    "modelSettings": {"posenet": {"architecture": "MobileNetV1", "outputStride": 16, "inputResolution": 257}},
+}
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        # An image model (it takes 224 x 224 pictures) with a pose export's metadata.
+        (POSE_METADATA["modelSettings"], "is not a layers model taking a vector of PoseNet outputs"),
+        ({"posenet": {"outputStride": 12}}, "is not a PoseNet @teachablemachine/pose can load"),
+        ({"posenet": "MobileNetV1"}, "modelSettings.posenet is not an object"),
+    ],
+)
+def test_a_pose_export_that_does_not_fit_is_refused(tmp_path, capsys, settings, said):
+    models = tmp_path / "models"
+    source = tm_zip(tmp_path / "pose.zip", {"metadata.json": json.dumps({**POSE_METADATA, "modelSettings": settings})})
+    assert main(["--models-dir", str(models), "import", str(source)]) != 0
+    out = capsys.readouterr()
+    assert said in out.out + out.err
+    assert not (models / "pose").exists()
+
+
+def test_posenet_feature_length_follows_tmpose_settings():
+    """17 x 17 cells at 257 / stride 16 (tmPose's defaults); posenet rounds 256 to 257 first."""
+    defaults = import_zip.TM_POSENET_DEFAULTS
+    assert import_zip._posenet_features(defaults) == 17 * 17 * 51 == 14739
+    assert import_zip._posenet_features({**defaults, "inputResolution": 256}) == 14739
+    assert import_zip._posenet_features({**defaults, "inputResolution": 353, "outputStride": 32}) == 12 * 12 * 51

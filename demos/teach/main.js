@@ -11,23 +11,23 @@
 //
 // The page never waits on TensorFlow: every model call goes to the worker, so recording,
 // training and predicting leave the page's own thread free to draw.
+//
+// Pose mode (modes.js) runs PoseNet instead of EfficientNet-Lite0 (pose_features.js): the
+// whole frame goes to the worker, and its 14,739 numbers are what Teachable Machine's pose
+// library computes, so the head exported from here predicts the same there.
 import { demo, showError } from '/static/demo_state.js';
-import { renderBars } from '/static/draw.js';
+import { prepareOverlay, renderBars } from '/static/draw.js';
 import { FrameLoop } from '/static/frame_loop.js';
 import { FrameSource } from '/static/frame_source.js';
 import { startInference } from '/static/inference.js';
 import { describeLoad, fetchArtifacts, fetchManifest } from '/static/models.js';
 import { params } from '/static/params.js';
-import { cropRect } from '/static/preprocess.js';
 import { Stats } from '/static/stats.js';
 import { zipSync, strToU8 } from '/vendor/fflate/browser.js';
+import { MIN_PERSON_SCORE, MODES, drawPoseOverlay } from './modes.js';
 import { ProjectStore, describeSaveError, examplesZip, readExamplesZip } from './project.js';
 import * as ui from './ui.js';
 
-const BASE_MODEL = params.get('model') || 'efficientnet-lite0';
-// Every example's embedding lives in memory twice (here and in the worker, 5 kB each) and its
-// JPEG once (about 10 kB): 1000 examples are about 20 MB, comfortable on a phone.
-const MAX_EXAMPLES = 1000;
 const MAX_CLASSES = 10;
 const HELD_OUT_EVERY = 5; // every 5th example of a class (by age) is held out: 20%
 const UNBALANCED_RATIO = 3; // warn when one class has 3 times the examples of another
@@ -36,32 +36,34 @@ const JPEG_QUALITY = 0.85;
 const stats = new Stats();
 let inference = null;
 let manifest = null; // the base model's manifest
+let base = null; // what the worker said about the base: {featureSize, skeleton, settings}
 let store = null; // ProjectStore, or null when IndexedDB is unavailable
 // The project, as the page holds it. `head` is the trained classifier: its weights (for
 // IndexedDB and the worker) and which class each of its outputs is.
-const project = { classes: [], examples: [], nextId: 1, head: null };
+const project = { mode: 'image', classes: [], examples: [], nextId: 1, head: null };
+const mode = () => MODES[project.mode];
 let recording = null; // the class id being recorded, while its button is held
 let stopRequested = false;
 const measured = { embedMs: [], epochMs: [] };
 
-// Teachable Machine's crop: the largest centred square, scaled to 224 × 224. The export must
-// see what training saw, and @teachablemachine/image crops this way.
-const cropSpec = () => ({ ...manifest.input, crop: 'center', crop_fraction: 1 });
-
 const source = new FrameSource({ onChange: () => updateLoop(true), onStop: () => loop.stop() });
 const loop = new FrameLoop({
   source,
-  capture: (size) => cropRect(size, cropSpec()),
+  capture: (size) => mode().capture(size, manifest),
   infer: (bitmap) => (recording != null ? recordFrame(recording, bitmap) : inference.run(bitmap, { op: 'predict' })),
-  draw: (answer) => showPrediction(answer.result.probabilities),
+  draw: (answer, frame) => {
+    const pose = base.skeleton ? drawPoseOverlay(ui.$('overlay'), answer.result.pose, frame, { skeleton: base.skeleton, mirrored: source.mirrored }) : null;
+    showPrediction(answer.result.probabilities, pose);
+  },
   stats,
   onError: showError,
 });
 
 // The loop runs only when a frame is useful: while recording, or once there is a head to
-// predict with. Idle, the worker (and the machine's fans) rest.
+// predict with (pose mode: always, to show the skeleton). Idle, the worker (and the machine's
+// fans) rest.
 function updateLoop(restart = false) {
-  const wanted = Boolean(manifest) && (recording != null || project.head != null);
+  const wanted = Boolean(manifest) && (recording != null || project.head != null || project.mode === 'pose');
   if (wanted && (!loop.active || restart)) loop.start();
   else if (!wanted && loop.active) loop.stop();
 }
@@ -77,19 +79,22 @@ function countOf(classId) {
 }
 
 function capReached() {
-  if (project.examples.length < MAX_EXAMPLES) return false;
-  ui.say(`The project holds at most ${MAX_EXAMPLES} examples (each keeps a picture and its embedding in memory). Delete some to add more.`);
+  if (project.examples.length < mode().maxExamples) return false;
+  ui.say(`The project holds at most ${mode().maxExamples} examples (each keeps a picture and its embedding in memory). Delete some to add more.`);
   return true;
 }
 
-// A 224×224 bitmap -> an example: its JPEG (drawn before the bitmap moves to the worker) and
-// its embedding (computed once, there, now).
+// A captured bitmap (mode().capture) -> an example: its JPEG (drawn before the bitmap moves
+// to the worker) and its embedding (computed once, there, now). In pose mode a picture with
+// nobody in it is not an example: `answer.noPerson` says so, and nothing is added.
 async function addExample(classId, bitmap) {
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   canvas.getContext('2d').drawImage(bitmap, 0, 0);
   const imagePromise = canvas.convertToBlob({ type: 'image/jpeg', quality: JPEG_QUALITY });
   const answer = await inference.run(bitmap, { op: 'embed' });
   const image = await imagePromise;
+  const pose = answer.result.pose;
+  if (pose && pose.score < MIN_PERSON_SCORE) return { ...answer, noPerson: pose.score };
   if (!classById(classId)) return answer; // the class was deleted meanwhile
   const example = { id: project.nextId++, classId, image, embedding: answer.result.embedding };
   measured.embedMs.push(answer.result.embedMs);
@@ -106,6 +111,7 @@ async function recordFrame(classId, bitmap) {
     return { result: { probabilities: null } };
   }
   const answer = await addExample(classId, bitmap);
+  if (answer.noPerson != null) ui.say('Nobody in view: PoseNet finds no person in the frame, so it is not recorded. Step into the picture.');
   ui.updateCount(classId, countOf(classId));
   return answer;
 }
@@ -124,7 +130,7 @@ function setRecording(classId, holding) {
   updateLoop();
 }
 
-// Pictures from a file input or a drop. Each is cut to its centre square, as camera frames are.
+// Pictures from a file input or a drop. Each is cut as camera frames are (mode().capture).
 async function uploadFiles(classId, files) {
   const refused = [];
   let added = 0;
@@ -141,12 +147,16 @@ async function uploadFiles(classId, files) {
       refused.push(`${file.name} could not be decoded as a picture`);
       continue;
     }
-    const crop = cropRect({ width: picture.width, height: picture.height }, cropSpec());
+    const crop = mode().capture({ width: picture.width, height: picture.height }, manifest);
     const bitmap = await createImageBitmap(picture, crop.sx, crop.sy, crop.sw, crop.sh, {
       resizeWidth: crop.width, resizeHeight: crop.height, resizeQuality: 'medium',
     });
     picture.close();
-    await addExample(classId, bitmap);
+    const answer = await addExample(classId, bitmap);
+    if (answer.noPerson != null) {
+      refused.push(`${file.name} shows no person (PoseNet's keypoints score ${answer.noPerson.toFixed(2)} on average; a person scores over ${MIN_PERSON_SCORE})`);
+      continue;
+    }
     added += 1;
     ui.updateCount(classId, countOf(classId));
   }
@@ -308,13 +318,15 @@ function evaluate(names, heldOut, predicted) {
 
 // ---- predictions ----------------------------------------------------------------------------
 
-function showPrediction(probabilities) {
+// `pose` (pose mode): the pose drawn, in the frame's pixels, reported with the prediction.
+function showPrediction(probabilities, pose = null) {
+  demo.teach.pose = pose && { ...pose, source: source.kind };
   if (!probabilities || !project.head) return;
   const names = project.head.classIds.map((id, i) => classById(id)?.name ?? `${project.head.names[i]} (deleted)`);
   const bars = names.map((label, i) => ({ label, probability: probabilities[i] }));
   renderBars(ui.$('bars'), bars);
   const top = [...bars].sort((a, b) => b.probability - a.probability);
-  demo.result = { top, source: source.kind };
+  demo.result = { top, source: source.kind, pose };
   ui.setText('prediction-note', project.head.classIds.join() === project.classes.map((c) => c.id).join()
     ? '' : 'The classes changed since the last training: train again to include them.');
 }
@@ -322,8 +334,8 @@ function showPrediction(probabilities) {
 // ---- keeping the project --------------------------------------------------------------------
 
 function saveMeta() {
-  const { classes, nextId, head } = project;
-  return store.saveMeta({ classes, nextId, head });
+  const { mode: kind, classes, nextId, head } = project;
+  return store.saveMeta({ mode: kind, classes, nextId, head });
 }
 
 // Save in the background; a failure (a full quota) is said on the page and loses nothing here.
@@ -338,9 +350,8 @@ function persist(write) {
   });
 }
 
-async function restore() {
-  if (!store) return;
-  const { meta, examples } = await store.load();
+// The saved project ({meta, examples} from the store), once its mode's base is loaded.
+async function restore({ meta, examples }) {
   if (!meta) return;
   Object.assign(project, { classes: meta.classes, nextId: meta.nextId, head: meta.head });
   project.examples = examples.map((e) => ({ ...e, url: URL.createObjectURL(e.image) }));
@@ -360,26 +371,22 @@ async function exportModel() {
     convertedBy: null,
     weightsManifest: [{ paths: ['weights.bin'], weights: result.weightSpecs }],
   };
-  // The fields Teachable Machine writes; @teachablemachine/image reads labels and imageSize.
-  // userMetadata says where the model came from and how its input is scaled (for
-  // `python -m converters import`).
+  // The fields Teachable Machine writes, with the mode's own (modes.js): the labels, and the
+  // picture size (image) or the PoseNet settings (pose) its library reads.
+  const labels = project.head.classIds.map((id, i) => classById(id)?.name ?? project.head.names[i]);
   const metadata = {
     tfjsVersion: tf.version.tfjs,
     tmVersion: null,
-    packageVersion: '0.8.5',
-    packageName: '@teachablemachine/image',
     timeStamp: new Date().toISOString(),
-    userMetadata: { trainedIn: 'tfjs-gallery', base: manifest.id, input: { mean: 127, std: 127, crop: 'center', crop_fraction: 1 } },
-    modelName: 'teach-classifier',
-    labels: project.head.classIds.map((id, i) => classById(id)?.name ?? project.head.names[i]),
-    imageSize: 224,
+    modelName: `teach-${project.mode}-classifier`,
+    ...mode().metadata({ labels, manifest, settings: base.settings }),
   };
   const zip = zipSync({
     'model.json': strToU8(JSON.stringify(modelJson)),
     'weights.bin': [new Uint8Array(result.weightData), { level: 0 }], // float weights hardly compress
     'metadata.json': strToU8(JSON.stringify(metadata, null, 2)),
   });
-  ui.download(new Blob([zip], { type: 'application/zip' }), 'my-model.zip');
+  ui.download(new Blob([zip], { type: 'application/zip' }), project.mode === 'pose' ? 'my-pose-model.zip' : 'my-model.zip');
 }
 
 async function exportExamples() {
@@ -419,10 +426,13 @@ async function importExamples(file) {
   if (read.skipped) ui.say(`Imported; ${read.skipped} files in ${file.name} were not pictures in class folders and were skipped.`);
 }
 
-async function reset() {
+// A new, empty project; `kind` its mode (the current one unless the mode was changed).
+async function reset(kind = project.mode) {
   await loop.stop();
+  // The new mode's base first: if it cannot load (not installed, say), nothing is deleted yet.
+  if (kind !== project.mode) await loadBase(kind);
   project.examples.forEach((e) => URL.revokeObjectURL(e.url));
-  Object.assign(project, { classes: [], examples: [], nextId: 1, head: null });
+  Object.assign(project, { mode: kind, classes: [], examples: [], nextId: 1, head: null });
   await inference.run(null, { op: 'setHead', artifacts: null });
   if (store) await store.clear().catch((error) => ui.say(describeSaveError(error)));
   addClass('Class 1');
@@ -430,7 +440,28 @@ async function reset() {
   ui.renderEvaluation(null);
   ui.drawCharts([]);
   ui.$('bars').replaceChildren();
+  prepareOverlay(ui.$('overlay'));
   render();
+  updateLoop(true);
+}
+
+// Another mode is another project (modes.js says why): said, asked, and only then done.
+async function changeMode(kind) {
+  if (kind === project.mode) return;
+  const keeps = project.examples.length || project.head;
+  const question = `${MODES[kind].title} mode is a new project: the ${project.examples.length} examples and the trained model `
+    + `of this ${mode().title.toLowerCase()} project will be deleted from this browser. Export them first to keep them. Start a new ${MODES[kind].title.toLowerCase()} project?`;
+  if (keeps && !window.confirm(question)) {
+    ui.setMode(project.mode);
+    return;
+  }
+  try {
+    await reset(kind);
+  } catch (error) {
+    ui.setMode(project.mode); // the project is untouched, in this browser too (a reload restores it)
+    throw error;
+  }
+  ui.say(`A new ${MODES[kind].title.toLowerCase()} project: ${kind === 'pose' ? 'PoseNet finds the person\'s keypoints and the classifier learns your poses.' : 'the classifier learns what your pictures show.'}`);
 }
 
 function render() {
@@ -441,13 +472,14 @@ function render() {
     upload: (id, files) => uploadFiles(id, files).catch(showError),
     removeExample,
   });
-  ui.setText('cap', `${project.examples.length} of at most ${MAX_EXAMPLES} examples, ${project.classes.length} of at most ${MAX_CLASSES} classes.`);
+  ui.setText('cap', `${project.examples.length} of at most ${mode().maxExamples} examples, ${project.classes.length} of at most ${MAX_CLASSES} classes.`);
   demo.teach.classes = project.classes.map((c) => ({ name: c.name, count: countOf(c.id) }));
   demo.teach.trained = Boolean(project.head);
+  demo.teach.mode = project.mode;
 }
 
 async function main() {
-  demo.teach = { classes: [], history: [], evaluation: null, training: false, trained: false, saveError: null, measured };
+  demo.teach = { classes: [], history: [], evaluation: null, training: false, trained: false, saveError: null, measured, mode: 'image', pose: null };
   inference = await startInference({
     task: new URL('./trainer.js', import.meta.url),
     onLost: async (switched) => {
@@ -473,8 +505,12 @@ async function main() {
     importExamples: (file) => importExamples(file).catch(showError),
     reset: () => reset().catch(showError),
   });
+  ui.bindMode((kind) => changeMode(kind).catch(showError));
+  const saved = store ? await store.load() : { meta: null, examples: [] };
+  project.mode = MODES[saved.meta?.mode] ? saved.meta.mode : 'image'; // projects saved before modes were images
+  ui.setMode(project.mode);
   await loadBase();
-  await restore();
+  await restore(saved);
   if (!project.classes.length) {
     addClass('Class 1');
     addClass('Class 2');
@@ -486,15 +522,17 @@ async function main() {
   updateLoop(true);
 }
 
-async function loadBase() {
-  const next = await fetchManifest(BASE_MODEL);
+// The base model of a mode, the project's unless told (?model= picks another image base).
+async function loadBase(kind = project.mode) {
+  const next = await fetchManifest((kind === 'image' && params.get('model')) || MODES[kind].base);
   const loaded = await fetchArtifacts(next);
-  const { warmupMs, featureSize } = await inference.load({ manifest: next, artifacts: loaded.artifacts });
+  base = await inference.load({ manifest: next, artifacts: loaded.artifacts, mode: kind });
+  const { warmupMs, featureSize } = base;
   manifest = next;
   demo.model = next.id;
   demo.timings = { loadMs: loaded.ms, loadSource: loaded.source, warmupMs };
   stats.setNote(describeLoad(loaded));
-  ui.setText('model-info', `Base: ${next.title}, ${featureSize} features per picture (warm-up ${warmupMs.toFixed(0)} ms).`);
+  ui.setText('model-info', `Base: ${next.title}, ${featureSize} features per ${kind === 'pose' ? 'pose' : 'picture'} (warm-up ${warmupMs.toFixed(0)} ms).`);
 }
 
 main().catch(showError);

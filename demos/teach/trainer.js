@@ -8,33 +8,50 @@
 //              (the "embedding"), what the base has learnt to see in it
 //   head       a tiny tf.sequential trained here on the embeddings of your examples
 //
+// Pose mode swaps the base and the extractor for PoseNet and the 14,739 numbers Teachable
+// Machine's pose library computes from it (pose_features.js); the head and its training are
+// the same.
+//
 // Each example is turned into its embedding once, when it is added (`embed`); training then
 // runs on those 1280 numbers, not on pictures, so an epoch over 100 examples is a few
 // milliseconds instead of 100 passes through a 4.7-million-parameter network.
 import { modelFromArtifacts, warmUp } from '/static/models.js';
 import { fromCapturedFrame } from '/static/preprocess.js';
+import { loadPoseFeatures } from './pose_features.js';
 
 const FEATURE_LAYER = 'avg_pool'; // the pooled 1280 features, just before the ImageNet logits
 const STEM_KERNEL = 'stem_conv/kernel'; // the first convolution: where the export folds TM's input scale
 
-let base = null; // the whole EfficientNet-Lite0 (tf.LayersModel)
-let extractor = null; // base.input -> avg_pool
-let spec = null; // the base's input spec (manifest.input)
+let base = null; // image mode: the whole EfficientNet-Lite0 (tf.LayersModel)
+// {featureSize, features(frame) -> {embedding, padding}, keypoints?(values, frame, padding), dispose?}
+let extractor = null;
+let mode = 'image';
 let head = null; // the trained classifier on the embeddings, or null
 let training = null; // {xs, ys, xVal, yVal, batchSize} while a training run is on
 
-// {manifest, artifacts}: the base model's files, read by the page from its cache.
-export async function load({ manifest, artifacts }) {
+// {manifest, artifacts, mode}: the base model's files, read by the page from its cache, and
+// the project's mode ('image' or 'pose').
+export async function load({ manifest, artifacts, mode: wanted = 'image' }) {
   disposeAll();
+  mode = wanted;
+  if (mode === 'pose') {
+    extractor = await loadPoseFeatures({ manifest, artifacts });
+    const { featureSize, warmupMs, skeleton, settings } = extractor;
+    return { warmupMs, featureSize, skeleton, settings };
+  }
   base = await modelFromArtifacts(manifest, artifacts);
   // The base's layers are shared, not copied: the extractor costs no memory. `trainable =
   // false` is what "freeze" means: fit() would never change these weights even if the base
   // were part of the trained model (it is not, here; the export below joins them).
   base.trainable = false;
-  extractor = tf.model({ inputs: base.inputs, outputs: base.getLayer(FEATURE_LAYER).output });
-  spec = manifest.input;
-  const warmupMs = await warmUp(extractor, spec);
-  return { warmupMs, featureSize: extractor.outputs[0].shape[1] };
+  const cut = tf.model({ inputs: base.inputs, outputs: base.getLayer(FEATURE_LAYER).output });
+  const spec = manifest.input;
+  const warmupMs = await warmUp(cut, spec);
+  extractor = {
+    featureSize: cut.outputs[0].shape[1],
+    features: (frame) => ({ embedding: tf.tidy(() => cut.predict(fromCapturedFrame(frame, spec))) }),
+  };
+  return { warmupMs, featureSize: extractor.featureSize };
 }
 
 // Every step is one call: options.op says which. Frames come only with 'embed' and 'predict'.
@@ -46,22 +63,24 @@ export async function run(frame, options) {
 
 const STEPS = {
   // A picture -> its embedding (and the head's guess, when there is a head: the bars stay live
-  // while you record).
+  // while you record). Pose mode adds the pose found in it, in the frame's pixels.
   async embed(frame) {
     const started = performance.now();
-    const embedding = tf.tidy(() => extractor.predict(fromCapturedFrame(frame, spec)));
+    const { embedding, padding } = extractor.features(frame);
     const values = await embedding.data();
     const embedMs = performance.now() - started;
     const probabilities = head ? await headProbabilities(embedding) : null;
     embedding.dispose();
-    return { embedding: values, embedMs, probabilities };
+    return { embedding: values, embedMs, probabilities, pose: extractor.keypoints?.(values, frame, padding) ?? null };
   },
 
   async predict(frame) {
-    const embedding = tf.tidy(() => extractor.predict(fromCapturedFrame(frame, spec)));
+    const { embedding, padding } = extractor.features(frame);
     const probabilities = head ? await headProbabilities(embedding) : null;
+    // The pose is read from the features themselves (a download only pose mode needs).
+    const pose = extractor.keypoints ? extractor.keypoints(await embedding.data(), frame, padding) : null;
     embedding.dispose();
-    return { probabilities };
+    return { probabilities, pose };
   },
 
   // A head saved earlier (the project in IndexedDB): {artifacts} or {artifacts: null} to forget it.
@@ -76,7 +95,7 @@ const STEPS = {
   async startTraining(_, options) {
     endTraining();
     const { train, val, classes, learningRate, batchSize, fresh } = options;
-    const width = extractor.outputs[0].shape[1];
+    const width = extractor.featureSize;
     const tensors = (set) => ({
       x: tf.tensor2d(set.x, [set.y.length, width]),
       y: tf.oneHot(tf.tensor1d(set.y, 'int32'), classes).toFloat(),
@@ -133,8 +152,15 @@ const STEPS = {
   // was trained on (pixel - 127) / 128. The two differ by a factor 127 / 128, which the first
   // convolution can absorb: (k · 127/128) * x = k * (x · 127/128). So the export scales the
   // stem's kernel and needs no extra layer that an older TF.js could not read.
+  //
+  // Pose mode exports the head alone: tmPose runs PoseNet itself and hands the head its
+  // 14,739 numbers, computed as pose_features.js computes them here.
   async exportModel() {
     if (!head) throw new Error('Train the classifier before exporting it.');
+    if (mode === 'pose') {
+      const artifacts = await saveArtifacts(head);
+      return { modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData: artifacts.weightData };
+    }
     let x = base.getLayer(FEATURE_LAYER).output;
     for (const layer of head.layers) x = layer.apply(x);
     // Shares the base's and the head's layers (and weights): never dispose it.
@@ -219,6 +245,7 @@ function disposeAll() {
   endTraining();
   head?.dispose();
   base?.dispose();
+  extractor?.dispose?.();
   head = base = extractor = null;
 }
 

@@ -169,3 +169,13 @@ export function download(blob, name) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+// The project's mode (Image or Pose). `change(mode)` decides whether it really changes
+// (main.js asks first); setMode puts the choice back when it does not.
+export function bindMode(change) {
+  $('mode').addEventListener('change', () => change($('mode').value));
+}
+
+export function setMode(mode) {
+  $('mode').value = mode;
+}
