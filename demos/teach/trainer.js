@@ -13,6 +13,7 @@
 // milliseconds instead of 100 passes through a 4.7-million-parameter network.
 import { modelFromArtifacts, warmUp } from '/static/models.js';
 import { fromCapturedFrame } from '/static/preprocess.js';
+import { KNN_STEPS, forget as forgetKnn, knnAdd, knnProbabilities } from './knn.js';
 
 const FEATURE_LAYER = 'avg_pool'; // the pooled 1280 features, just before the ImageNet logits
 const STEM_KERNEL = 'stem_conv/kernel'; // the first convolution: where the export folds TM's input scale
@@ -47,19 +48,22 @@ export async function run(frame, options) {
 const STEPS = {
   // A picture -> its embedding (and the head's guess, when there is a head: the bars stay live
   // while you record).
-  async embed(frame) {
+  // In k-NN mode (options.knn = {k, classes, label}) the example joins the k-NN here and now,
+  // so the bars of this very answer already count it.
+  async embed(frame, options) {
     const started = performance.now();
     const embedding = tf.tidy(() => extractor.predict(fromCapturedFrame(frame, spec)));
     const values = await embedding.data();
     const embedMs = performance.now() - started;
-    const probabilities = head ? await headProbabilities(embedding) : null;
+    const knnAddMs = options.knn ? knnAdd(embedding, options.knn.label) : null;
+    const probabilities = await probabilitiesOf(embedding, options);
     embedding.dispose();
-    return { embedding: values, embedMs, probabilities };
+    return { embedding: values, embedMs, knnAddMs, probabilities };
   },
 
-  async predict(frame) {
+  async predict(frame, options) {
     const embedding = tf.tidy(() => extractor.predict(fromCapturedFrame(frame, spec)));
-    const probabilities = head ? await headProbabilities(embedding) : null;
+    const probabilities = await probabilitiesOf(embedding, options);
     embedding.dispose();
     return { probabilities };
   },
@@ -143,7 +147,15 @@ const STEPS = {
     scaleWeight(artifacts, STEM_KERNEL, 127 / 128);
     return { modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData: artifacts.weightData };
   },
+
+  ...KNN_STEPS,
 };
+
+// The bars: the k-NN's votes in k-NN mode, else the trained head's softmax (or none yet).
+async function probabilitiesOf(embedding, options) {
+  if (options.knn) return knnProbabilities(embedding, options.knn);
+  return head ? headProbabilities(embedding) : null;
+}
 
 function tensorsOf(tensors, train, val) {
   const t = tensors(train);
@@ -217,6 +229,7 @@ function endTraining() {
 
 function disposeAll() {
   endTraining();
+  forgetKnn();
   head?.dispose();
   base?.dispose();
   head = base = extractor = null;

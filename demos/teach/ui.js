@@ -139,8 +139,10 @@ export function drawCharts(history) {
     { xLabel: 'epoch', yLabel: 'accuracy', xMin: 1, yMin: 0, yMax: 1 });
 }
 
-// evaluation: {names, confusion (rows: true class, columns: predicted), perClass, accuracy, heldOut}
-export function renderEvaluation(evaluation) {
+// evaluation: {names, confusion (rows: true class, columns: predicted), perClass, accuracy, heldOut, k}
+// options.knn: it is the k-NN's; options.other: the other classifier's, on the same split,
+// said in one line for comparison.
+export function renderEvaluation(evaluation, { knn = false, other = null } = {}) {
   const box = $('evaluation');
   box.replaceChildren();
   if (!evaluation) return;
@@ -149,7 +151,12 @@ export function renderEvaluation(evaluation) {
     return;
   }
   const { names, confusion, perClass, accuracy, heldOut } = evaluation;
-  box.append(el('p', {}, `Held out: ${heldOut} examples, ${(accuracy * 100).toFixed(0)}% right.`));
+  const who = knn ? `k-NN (k = ${evaluation.k})` : 'Trained head';
+  box.append(el('p', {}, `${who}, held out: ${heldOut} examples, ${(accuracy * 100).toFixed(0)}% right.`));
+  if (other?.heldOut) {
+    const them = knn ? 'The trained head, at its last training' : `The k-NN (k = ${other.k})`;
+    box.append(el('p', { className: 'meta' }, `${them}: ${(other.accuracy * 100).toFixed(0)}% of ${other.heldOut} held-out examples.`));
+  }
   const head = el('tr', {}, el('th', { textContent: 'true ↓ / predicted →' }), ...names.map((n) => el('th', { textContent: n })), el('th', { textContent: 'right' }));
   const rows = confusion.map((row, i) => el('tr', {},
     el('th', { textContent: names[i] }),
@@ -168,4 +175,26 @@ export function download(blob, name) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+// ---- which classifier answers: the trained head or the k-NN --------------------------------
+
+export function bindClassifier({ choose }) {
+  const chosen = () => choose(document.querySelector('input[name=classifier]:checked').value, Number($('knn-k').value));
+  for (const radio of document.querySelectorAll('input[name=classifier]')) radio.addEventListener('change', chosen);
+  $('knn-k').addEventListener('change', chosen);
+}
+
+// The controls for the chosen mode: training's in 'head' mode, k and the reason there is no
+// model export in 'knn' mode.
+export function showClassifier(mode, k, noExport) {
+  const knn = mode === 'knn';
+  document.querySelector(`input[name=classifier][value=${mode}]`).checked = true;
+  $('knn-k').value = String(k);
+  $('knn-k').disabled = !knn;
+  $('knn-note').hidden = !knn;
+  $('head-controls').hidden = knn;
+  $('export-model').disabled = knn;
+  $('export-note').hidden = !knn;
+  $('export-note').textContent = knn ? noExport : '';
 }
