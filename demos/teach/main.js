@@ -49,7 +49,14 @@ let store = null; // ProjectStore, or null when IndexedDB is unavailable
 const project = { classes: [], examples: [], nextId: 1, head: null, classifier: 'head', k: KNN_DEFAULT_K };
 let recording = null; // the class id being recorded, while its button is held
 let stopRequested = false;
-const measured = { embedMs: [], epochMs: [], knnAddMs: [] };
+// What the page measures as it goes (window.__demo.teach.measured; bench/teach.py reads it).
+const measured = { embedMs: [], epochMs: [], knnAddMs: [], classifyMs: [] };
+const MEASURED_FRAMES = 200; // classifyMs: the last frames' only, the loop runs for hours
+
+function keepLast(list, value) {
+  list.push(value);
+  if (list.length > MEASURED_FRAMES) list.shift();
+}
 
 // Teachable Machine's crop: the largest centred square, scaled to 224 × 224. The export must
 // see what training saw, and @teachablemachine/image crops this way.
@@ -60,7 +67,10 @@ const loop = new FrameLoop({
   source,
   capture: (size) => cropRect(size, cropSpec()),
   infer: (bitmap) => (recording != null ? recordFrame(recording, bitmap) : inference.run(bitmap, { op: 'predict', ...knnOptions() })),
-  draw: (answer) => showPrediction(answer.result.probabilities),
+  draw: (answer) => {
+    if (answer.result.classifyMs != null) keepLast(measured.classifyMs, answer.result.classifyMs);
+    showPrediction(answer.result.probabilities);
+  },
   stats,
   onError: showError,
 });
@@ -424,7 +434,8 @@ function persist(write) {
   }, (error) => {
     demo.teach.saveError = error?.name ?? String(error);
     ui.say(describeSaveError(error));
-    ui.setText('saved', 'NOT saved: see the message above.');
+    // Said again where it stays: the message above is replaced by the next one (an upload's).
+    ui.setText('saved', describeSaveError(error));
   });
 }
 
@@ -586,6 +597,7 @@ async function main() {
     addClass('Class 2');
   }
   render();
+  ui.drawCharts([]); // the font lookup of the charts' labels now, not during the first training
   if (project.head && project.classifier === 'head') ui.setText('prediction-note', 'The classifier trained last time, restored from this browser.');
   await source.start();
   demo.ready = true;

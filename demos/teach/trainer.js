@@ -61,11 +61,14 @@ const STEPS = {
     return { embedding: values, embedMs, knnAddMs, probabilities };
   },
 
+  // classifyMs: the classifier's part alone (head or k-NN), after the embedding.
   async predict(frame, options) {
     const embedding = tf.tidy(() => extractor.predict(fromCapturedFrame(frame, spec)));
+    const started = performance.now();
     const probabilities = await probabilitiesOf(embedding, options);
+    const classifyMs = performance.now() - started;
     embedding.dispose();
-    return { probabilities };
+    return { probabilities, classifyMs };
   },
 
   // A head saved earlier (the project in IndexedDB): {artifacts} or {artifacts: null} to forget it.

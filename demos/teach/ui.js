@@ -1,7 +1,7 @@
 // The page around the classifier: class cards (name, record button, uploads, thumbnails),
 // the training controls, the charts, the held-out evaluation and the messages. No TensorFlow
 // here; main.js has the flow and trainer.js the ML.
-import { lineChart } from '/static/chart.js';
+import { lineChart, warmUpFont } from '/static/chart.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -131,8 +131,10 @@ export function setTraining(running) {
   $('stop').disabled = !running;
 }
 
-// history: [{epoch, loss, accuracy, valLoss, valAccuracy}]
+// history: [{epoch, loss, accuracy, valLoss, valAccuracy}]; an empty one clears the charts (and
+// looks the labels' font up, so that the first epoch's chart is quick).
 export function drawCharts(history) {
+  if (!history.length) warmUpFont($('loss-chart'));
   const series = (key, colour) => ({ points: history.filter((h) => h[key] != null).map((h) => [h.epoch, h[key]]), color: colour });
   lineChart($('loss-chart'), [series('loss', TRAIN_COLOUR), series('valLoss', HELD_COLOUR)], { xLabel: 'epoch', yLabel: 'loss', xMin: 1 });
   lineChart($('accuracy-chart'), [series('accuracy', TRAIN_COLOUR), series('valAccuracy', HELD_COLOUR)],
