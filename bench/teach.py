@@ -220,13 +220,13 @@ def markdown(results: dict) -> list[str]:
     teach = results.get("teach")
     if not teach:
         return []
+    if teach.get("skipped"):
+        return ["", "## Teach a classifier (demos/teach)", "", f"Not measured: {teach['skipped']}."]
     out = [
         "",
         f"## Teach a classifier (demos/teach, {teach['base']} embeddings, {teach['backend']}, in the {teach['where']})",
         "",
     ]
-    if teach.get("skipped"):
-        return [*out, f"Not measured: {teach['skipped']}."]
     if teach.get("error"):
         return [*out, f"error: {teach['error']}"]
     out += [
