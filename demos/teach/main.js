@@ -78,7 +78,7 @@ const loop = new FrameLoop({
 // The loop runs only when a frame is useful: while recording, or once there is a classifier to
 // predict with. Idle, the worker (and the machine's fans) rest.
 function updateLoop(restart = false) {
-  const wanted = Boolean(manifest) && (recording != null || canPredict());
+  const wanted = Boolean(manifest) && !demo.teach.training && (recording != null || canPredict());
   if (wanted && (!loop.active || restart)) loop.start();
   else if (!wanted && loop.active) loop.stop();
 }
@@ -281,6 +281,9 @@ async function train() {
   const history = [];
   demo.teach.training = true;
   try {
+    // No live predictions while training: the worker's time goes to the epochs, the page's to
+    // the chart (with the loop on, capturing frames gave main-thread tasks of up to 98 ms).
+    await loop.stop();
     await inference.run(null, {
       op: 'startTraining',
       train: packed(trainSet),
@@ -308,10 +311,10 @@ async function train() {
     ui.setText('train-status', `${stopRequested ? 'Stopped' : 'Done'} after ${history.length} epochs on ${trainSet.length} examples.`);
     persist(saveMeta);
     render();
-    updateLoop(true);
   } finally {
     demo.teach.training = false;
     ui.setTraining(false);
+    updateLoop(true);
   }
 }
 
