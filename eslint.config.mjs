@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 // Globals the pages get from plain <script> tags (server/vendor.py), not from imports.
-const vendorScripts = { tf: 'readonly', poseDetection: 'readonly', faceLandmarksDetection: 'readonly' };
+const vendorScripts = { tf: 'readonly', poseDetection: 'readonly', faceLandmarksDetection: 'readonly', knnClassifier: 'readonly' };
 
 export default [
   js.configs.recommended,

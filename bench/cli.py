@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import machine, pages, report, serving
+from bench import machine, pages, report, serving, teach
 from bench.pages import Plan
 from bench.servers import GalleryServer
 from server import manifest
@@ -55,6 +55,9 @@ def parse_args(argv):
     parser.add_argument("--models", help="comma-separated model ids (default: every installed one)")
     parser.add_argument("--backends", default="wasm,webgl,cpu,webgpu", help="default %(default)s")
     parser.add_argument("--no-serving", action="store_true", help="skip the server throughput comparison")
+    parser.add_argument(
+        "--teach-only", action="store_true", help="only the Teach a classifier rows, into teach.json and teach.md"
+    )
     return parser.parse_args(argv)
 
 
@@ -125,6 +128,8 @@ def quantized_pairs(models: list[dict]) -> list[tuple[dict, dict]]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.teach_only:
+        return teach.main_only(args)
     started = time.monotonic()
     from playwright.sync_api import sync_playwright
     from skimage import data as photos
@@ -175,6 +180,7 @@ def main(argv=None) -> int:
                     print(f"  {fastest}: tensors over {frames} frames ...", end="", flush=True, file=sys.stderr)
                     results["memory"] = pages.memory_run(browsers["classifier"], server, fastest, "wasm", frames, every)
                     print("", file=sys.stderr)
+                results["teach"] = teach.run_if_installed(browsers["classifier"], server, models_dir, root, args.quick)
                 if not args.quick and classifiers:
                     probe_model = fastest
                     results["auto"] = {

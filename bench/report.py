@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench import teach
+
 # The targets (issues 8 and 12), as ratios on this machine.
 MIN_VS_OFFICIAL_FAST = 1.2  # ours / official frames per second, wasm, for the models below
 FAST_MODELS = {"mobilenet-v1-025-testdata", "movenet-lightning", "posenet"}
@@ -154,7 +156,7 @@ def targets(results) -> list[dict]:
                     f"{s['median']:.2f}x ({s['min']:.2f}–{s['max']:.2f})",
                     s["median"] >= MIN_SERVING,
                 )
-    return out
+    return out + teach.targets(results)
 
 
 def machine_lines(results) -> list[str]:
@@ -372,6 +374,8 @@ def markdown(results) -> str:
                 + " | ".join(_spread(s["servers"][n][w][key], 0, f" {unit}") for n in ("gallery", "aiohttp_static"))
                 + f" | {_spread(s['ratio_vs_aiohttp_static'][w], 2)} |"
             )
+
+    out += teach.markdown(results)
 
     if results.get("skipped_models"):
         out += ["", "## Not measured", ""] + [

@@ -15,6 +15,7 @@ VENDOR_PACKAGES: dict[str, str] = {
     "pose-detection": "@tensorflow-models/pose-detection",
     "face-landmarks-detection": "@tensorflow-models/face-landmarks-detection",
     "fflate": "fflate",  # zip in the browser (demos/teach: exports and imports)
+    "knn-classifier": "@tensorflow-models/knn-classifier",  # demos/teach's instant mode (code only, no weights)
 }
 
 # The served folder when it is not `dist/`: fflate ships its browser ES module in `esm/`.
@@ -29,6 +30,8 @@ OPTIONAL_SCRIPTS: dict[str, str] = {
     # dependency @tensorflow-models/face-detection inside (package.json pins that one for npm),
     # so this one script is all the face demo loads.
     "face-landmarks-detection": "/vendor/face-landmarks-detection/face-landmarks-detection.min.js",
+    # Global `knnClassifier`: cosine-similarity k nearest neighbours on any tensors, on `tf`.
+    "knn-classifier": "/vendor/knn-classifier/knn-classifier.min.js",
 }
 
 # Every page loads TF.js and its wasm backend as plain scripts (globals `tf`, `tf.wasm`).

@@ -9,6 +9,10 @@
 //   confusion matrix on the held-out examples <- finishTraining: predictions, the head's weights
 //   live frames                               -> predict: embedding -> head -> a bar per class
 //
+// Or the instant mode, k nearest neighbours (knn.js, in the worker too): no training; each
+// example's embedding joins the k-NN as it is embedded, and the next frame is answered by a
+// vote of the k most similar examples.
+//
 // The page never waits on TensorFlow: every model call goes to the worker, so recording,
 // training and predicting leave the page's own thread free to draw.
 //
@@ -32,6 +36,8 @@ const MAX_CLASSES = 10;
 const HELD_OUT_EVERY = 5; // every 5th example of a class (by age) is held out: 20%
 const UNBALANCED_RATIO = 3; // warn when one class has 3 times the examples of another
 const JPEG_QUALITY = 0.85;
+const KNN_DEFAULT_K = 3; // the library's default: an odd k breaks two-class ties, 3 works from 2 examples a class
+const KNN_EVALUATE_AFTER_MS = 400; // the held-out measure waits until the examples stop changing
 
 const stats = new Stats();
 let inference = null;
@@ -39,19 +45,28 @@ let manifest = null; // the base model's manifest
 let base = null; // what the worker said about the base: {featureSize, skeleton, settings}
 let store = null; // ProjectStore, or null when IndexedDB is unavailable
 // The project, as the page holds it. `head` is the trained classifier: its weights (for
-// IndexedDB and the worker) and which class each of its outputs is.
-const project = { mode: 'image', classes: [], examples: [], nextId: 1, head: null };
+// IndexedDB and the worker) and which class each of its outputs is. `classifier` says which
+// one answers: 'head' (trained) or 'knn' (instant, with `k` neighbours).
+const project = { mode: 'image', classes: [], examples: [], nextId: 1, head: null, classifier: 'head', k: KNN_DEFAULT_K };
 const mode = () => MODES[project.mode];
 let recording = null; // the class id being recorded, while its button is held
 let stopRequested = false;
-const measured = { embedMs: [], epochMs: [] };
+// What the page measures as it goes (window.__demo.teach.measured; bench/teach.py reads it).
+const measured = { embedMs: [], epochMs: [], knnAddMs: [], classifyMs: [] };
+const MEASURED_FRAMES = 200; // classifyMs: the last frames' only, the loop runs for hours
+
+function keepLast(list, value) {
+  list.push(value);
+  if (list.length > MEASURED_FRAMES) list.shift();
+}
 
 const source = new FrameSource({ onChange: () => updateLoop(true), onStop: () => loop.stop() });
 const loop = new FrameLoop({
   source,
   capture: (size) => mode().capture(size, manifest),
-  infer: (bitmap) => (recording != null ? recordFrame(recording, bitmap) : inference.run(bitmap, { op: 'predict' })),
+  infer: (bitmap) => (recording != null ? recordFrame(recording, bitmap) : inference.run(bitmap, { op: 'predict', ...knnOptions() })),
   draw: (answer, frame) => {
+    if (answer.result.classifyMs != null) keepLast(measured.classifyMs, answer.result.classifyMs);
     const pose = base.skeleton ? drawPoseOverlay(ui.$('overlay'), answer.result.pose, frame, { skeleton: base.skeleton, mirrored: source.mirrored }) : null;
     showPrediction(answer.result.probabilities, pose);
   },
@@ -59,11 +74,11 @@ const loop = new FrameLoop({
   onError: showError,
 });
 
-// The loop runs only when a frame is useful: while recording, or once there is a head to
+// The loop runs only when a frame is useful: while recording, or once there is a classifier to
 // predict with (pose mode: always, to show the skeleton). Idle, the worker (and the machine's
 // fans) rest.
 function updateLoop(restart = false) {
-  const wanted = Boolean(manifest) && (recording != null || project.head != null || project.mode === 'pose');
+  const wanted = Boolean(manifest) && !demo.teach.training && (recording != null || canPredict() || project.mode === 'pose');
   if (wanted && (!loop.active || restart)) loop.start();
   else if (!wanted && loop.active) loop.stop();
 }
@@ -91,16 +106,18 @@ async function addExample(classId, bitmap) {
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   canvas.getContext('2d').drawImage(bitmap, 0, 0);
   const imagePromise = canvas.convertToBlob({ type: 'image/jpeg', quality: JPEG_QUALITY });
-  const answer = await inference.run(bitmap, { op: 'embed' });
+  const answer = await inference.run(bitmap, { op: 'embed', ...knnOptions(classId) });
   const image = await imagePromise;
   const pose = answer.result.pose;
   if (pose && pose.score < MIN_PERSON_SCORE) return { ...answer, noPerson: pose.score };
-  if (!classById(classId)) return answer; // the class was deleted meanwhile
+  if (!classById(classId)) return answer; // the class was deleted meanwhile (and the k-NN rebuilt)
   const example = { id: project.nextId++, classId, image, embedding: answer.result.embedding };
   measured.embedMs.push(answer.result.embedMs);
+  if (answer.result.knnAddMs != null) measured.knnAddMs.push(answer.result.knnAddMs);
   project.examples.push({ ...example, url: URL.createObjectURL(image) });
   persist(() => store.saveExample(example));
   persist(saveMeta);
+  knnChanged();
   return answer;
 }
 
@@ -170,6 +187,7 @@ function removeExample(id) {
   URL.revokeObjectURL(example.url);
   project.examples = project.examples.filter((e) => e.id !== id);
   persist(() => store.deleteExamples([id]));
+  syncKnn().catch(showError);
   render();
 }
 
@@ -209,6 +227,7 @@ function removeClass(id) {
   project.classes = project.classes.filter((c) => c.id !== id);
   persist(() => store.deleteExamples(gone.map((e) => e.id)));
   persist(saveMeta);
+  syncKnn().catch(showError); // the class indices after it moved down by one
   render();
 }
 
@@ -270,6 +289,9 @@ async function train() {
   const history = [];
   demo.teach.training = true;
   try {
+    // No live predictions while training: the worker's time goes to the epochs, the page's to
+    // the chart (with the loop on, capturing frames gave main-thread tasks of up to 98 ms).
+    await loop.stop();
     await inference.run(null, {
       op: 'startTraining',
       train: packed(trainSet),
@@ -293,14 +315,14 @@ async function train() {
     project.head = { artifacts: result.artifacts, classIds, names };
     const evaluation = evaluate(names, heldOut, result.predicted);
     demo.teach.evaluation = evaluation;
-    ui.renderEvaluation(evaluation);
+    ui.renderEvaluation(evaluation, { other: demo.teach.knnEvaluation });
     ui.setText('train-status', `${stopRequested ? 'Stopped' : 'Done'} after ${history.length} epochs on ${trainSet.length} examples.`);
     persist(saveMeta);
     render();
-    updateLoop(true);
   } finally {
     demo.teach.training = false;
     ui.setTraining(false);
+    updateLoop(true);
   }
 }
 
@@ -316,26 +338,105 @@ function evaluate(names, heldOut, predicted) {
   return { names, confusion, perClass, accuracy: right / heldOut.length, heldOut: heldOut.length };
 }
 
+// ---- k nearest neighbours: the instant mode ------------------------------------------------
+
+const KNN_NO_EXPORT = 'A k-NN has no weights to export: it is its examples, and Teachable Machine\'s format '
+  + 'holds a trained network. Choose "Trained head", train, and export that (the same examples teach it), '
+  + 'or export the examples, from which a k-NN rebuilds at once.';
+let knnTimer = null;
+
+function canPredict() {
+  return project.classifier === 'knn' ? project.examples.length > 0 : project.head != null;
+}
+
+// What a predict or embed step needs to answer with the k-NN; with a class id, the example
+// being embedded also joins it. Nothing in 'head' mode.
+function knnOptions(classId = null) {
+  if (project.classifier !== 'knn') return {};
+  const label = classId == null ? null : project.classes.findIndex((c) => c.id === classId);
+  return { knn: { k: project.k, classes: project.classes.length, label } };
+}
+
+// The worker's k-NN rebuilt from every example (a reload, a deletion, a switch to k-NN).
+// Labels are class indices, so they follow the class list's order.
+async function syncKnn() {
+  if (project.classifier !== 'knn' || !project.examples.length || !manifest) {
+    await inference.run(null, { op: 'knnReset', x: null });
+  } else {
+    const all = project.examples.map((e) => ({ embedding: e.embedding, label: project.classes.findIndex((c) => c.id === e.classId) }));
+    await inference.run(null, { op: 'knnReset', ...packed(all), width: all[0].embedding.length });
+  }
+  knnChanged();
+}
+
+// The held-out measure, once the examples stop changing: the same split() as the head's.
+function knnChanged() {
+  clearTimeout(knnTimer);
+  if (project.classifier !== 'knn') return;
+  knnTimer = setTimeout(() => evaluateKnn().catch(showError), KNN_EVALUATE_AFTER_MS);
+  updateLoop(!source.live); // a still picture is answered again, with the new examples
+}
+
+async function evaluateKnn() {
+  if (recording != null) return knnChanged(); // measured when the button is let go
+  const { train: trainSet, heldOut } = split();
+  const names = project.classes.map((c) => c.name);
+  if (!trainSet.length) return;
+  let evaluation = { names, heldOut: 0 };
+  if (heldOut.length) {
+    const { result } = await inference.run(null, {
+      op: 'knnEvaluate', train: packed(trainSet), val: packed(heldOut), width: trainSet[0].embedding.length, k: project.k,
+    });
+    measured.knnPredictMs = result.predictMs;
+    evaluation = { ...evaluate(names, heldOut, result.predicted), k: project.k };
+  }
+  if (project.classifier !== 'knn') return; // switched back meanwhile
+  demo.teach.knnEvaluation = evaluation;
+  ui.renderEvaluation(evaluation, { knn: true, other: demo.teach.evaluation });
+}
+
+async function chooseClassifier(mode, k) {
+  project.classifier = mode;
+  project.k = Math.max(1, Math.min(50, Math.round(k) || KNN_DEFAULT_K));
+  persist(saveMeta);
+  await syncKnn();
+  if (mode === 'head') {
+    ui.renderEvaluation(demo.teach.evaluation, { other: demo.teach.knnEvaluation });
+    ui.$('bars').replaceChildren();
+  }
+  render();
+  updateLoop(true);
+}
+
 // ---- predictions ----------------------------------------------------------------------------
 
 // `pose` (pose mode): the pose drawn, in the frame's pixels, reported with the prediction.
 function showPrediction(probabilities, pose = null) {
   demo.teach.pose = pose && { ...pose, source: source.kind };
-  if (!probabilities || !project.head) return;
+  if (!probabilities || !canPredict()) return;
+  if (project.classifier === 'knn') {
+    showBars(project.classes.map((c) => c.name), probabilities, pose);
+    ui.setText('prediction-note', `k-NN: the ${Math.min(project.k, project.examples.length)} most similar of ${project.examples.length} examples vote.`);
+    return;
+  }
   const names = project.head.classIds.map((id, i) => classById(id)?.name ?? `${project.head.names[i]} (deleted)`);
+  showBars(names, probabilities, pose);
+  ui.setText('prediction-note', project.head.classIds.join() === project.classes.map((c) => c.id).join()
+    ? '' : 'The classes changed since the last training: train again to include them.');
+}
+
+function showBars(names, probabilities, pose) {
   const bars = names.map((label, i) => ({ label, probability: probabilities[i] }));
   renderBars(ui.$('bars'), bars);
   const top = [...bars].sort((a, b) => b.probability - a.probability);
-  demo.result = { top, source: source.kind, pose };
-  ui.setText('prediction-note', project.head.classIds.join() === project.classes.map((c) => c.id).join()
-    ? '' : 'The classes changed since the last training: train again to include them.');
+  demo.result = { top, source: source.kind, classifier: project.classifier, pose };
 }
 
 // ---- keeping the project --------------------------------------------------------------------
 
 function saveMeta() {
-  const { mode: kind, classes, nextId, head } = project;
-  return store.saveMeta({ mode: kind, classes, nextId, head });
+  const { mode: kind, classes, nextId, head, classifier, k } = project;
+  return store.saveMeta({ mode: kind, classes, nextId, head, classifier, k });
 }
 
 // Save in the background; a failure (a full quota) is said on the page and loses nothing here.
@@ -346,7 +447,8 @@ function persist(write) {
   }, (error) => {
     demo.teach.saveError = error?.name ?? String(error);
     ui.say(describeSaveError(error));
-    ui.setText('saved', 'NOT saved: see the message above.');
+    // Said again where it stays: the message above is replaced by the next one (an upload's).
+    ui.setText('saved', describeSaveError(error));
   });
 }
 
@@ -354,11 +456,18 @@ function persist(write) {
 async function restore({ meta, examples }) {
   if (!meta) return;
   Object.assign(project, { classes: meta.classes, nextId: meta.nextId, head: meta.head });
+  // Projects saved before the k-NN mode have neither field.
+  Object.assign(project, { classifier: meta.classifier ?? 'head', k: meta.k ?? KNN_DEFAULT_K });
   project.examples = examples.map((e) => ({ ...e, url: URL.createObjectURL(e.image) }));
   if (project.head) await inference.run(null, { op: 'setHead', artifacts: project.head.artifacts });
+  await syncKnn(); // the k-NN has no weights to keep: its examples are the project's, rebuilt here
 }
 
 async function exportModel() {
+  if (project.classifier === 'knn') {
+    ui.say(KNN_NO_EXPORT);
+    return;
+  }
   if (!project.head) {
     ui.say('Train the classifier before exporting it.');
     return;
@@ -434,6 +543,8 @@ async function reset(kind = project.mode) {
   project.examples.forEach((e) => URL.revokeObjectURL(e.url));
   Object.assign(project, { mode: kind, classes: [], examples: [], nextId: 1, head: null });
   await inference.run(null, { op: 'setHead', artifacts: null });
+  await syncKnn();
+  demo.teach.knnEvaluation = null;
   if (store) await store.clear().catch((error) => ui.say(describeSaveError(error)));
   addClass('Class 1');
   addClass('Class 2');
@@ -476,10 +587,15 @@ function render() {
   demo.teach.classes = project.classes.map((c) => ({ name: c.name, count: countOf(c.id) }));
   demo.teach.trained = Boolean(project.head);
   demo.teach.mode = project.mode;
+  demo.teach.classifier = project.classifier;
+  demo.teach.k = project.k;
+  ui.showClassifier(project.classifier, project.k, KNN_NO_EXPORT);
 }
 
 async function main() {
-  demo.teach = { classes: [], history: [], evaluation: null, training: false, trained: false, saveError: null, measured, mode: 'image', pose: null };
+  demo.teach = {
+    classes: [], history: [], evaluation: null, knnEvaluation: null, training: false, trained: false, saveError: null, measured, mode: 'image', pose: null,
+  };
   inference = await startInference({
     task: new URL('./trainer.js', import.meta.url),
     onLost: async (switched) => {
@@ -488,6 +604,7 @@ async function main() {
       stats.setBackend(backend, note);
       await loadBase();
       if (project.head) await inference.run(null, { op: 'setHead', artifacts: project.head.artifacts });
+      await syncKnn();
       updateLoop(true);
     },
   });
@@ -499,6 +616,7 @@ async function main() {
     ui.say(`This browser will not keep the project (${error?.message ?? error}): it lasts until the tab closes.`);
   }
   ui.bindTraining({ train: () => train().catch(showError), stop: () => { stopRequested = true; }, addClass });
+  ui.bindClassifier({ choose: (mode, k) => chooseClassifier(mode, k).catch(showError) });
   ui.bindProject({
     exportModel: () => exportModel().catch(showError),
     exportExamples: () => exportExamples().catch(showError),
@@ -516,7 +634,8 @@ async function main() {
     addClass('Class 2');
   }
   render();
-  if (project.head) ui.setText('prediction-note', 'The classifier trained last time, restored from this browser.');
+  ui.drawCharts([]); // the font lookup of the charts' labels now, not during the first training
+  if (project.head && project.classifier === 'head') ui.setText('prediction-note', 'The classifier trained last time, restored from this browser.');
   await source.start();
   demo.ready = true;
   updateLoop(true);

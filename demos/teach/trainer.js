@@ -17,6 +17,7 @@
 // milliseconds instead of 100 passes through a 4.7-million-parameter network.
 import { modelFromArtifacts, warmUp } from '/static/models.js';
 import { fromCapturedFrame } from '/static/preprocess.js';
+import { KNN_STEPS, forget as forgetKnn, knnAdd, knnProbabilities } from './knn.js';
 import { loadPoseFeatures } from './pose_features.js';
 
 const FEATURE_LAYER = 'avg_pool'; // the pooled 1280 features, just before the ImageNet logits
@@ -64,23 +65,29 @@ export async function run(frame, options) {
 const STEPS = {
   // A picture -> its embedding (and the head's guess, when there is a head: the bars stay live
   // while you record). Pose mode adds the pose found in it, in the frame's pixels.
-  async embed(frame) {
+  // In k-NN mode (options.knn = {k, classes, label}) the example joins the k-NN here and now,
+  // so the bars of this very answer already count it.
+  async embed(frame, options) {
     const started = performance.now();
     const { embedding, padding } = extractor.features(frame);
     const values = await embedding.data();
     const embedMs = performance.now() - started;
-    const probabilities = head ? await headProbabilities(embedding) : null;
+    const knnAddMs = options.knn ? knnAdd(embedding, options.knn.label) : null;
+    const probabilities = await probabilitiesOf(embedding, options);
     embedding.dispose();
-    return { embedding: values, embedMs, probabilities, pose: extractor.keypoints?.(values, frame, padding) ?? null };
+    return { embedding: values, embedMs, knnAddMs, probabilities, pose: extractor.keypoints?.(values, frame, padding) ?? null };
   },
 
-  async predict(frame) {
+  // classifyMs: the classifier's part alone (head or k-NN), after the embedding.
+  async predict(frame, options) {
     const { embedding, padding } = extractor.features(frame);
-    const probabilities = head ? await headProbabilities(embedding) : null;
+    const started = performance.now();
+    const probabilities = await probabilitiesOf(embedding, options);
+    const classifyMs = performance.now() - started;
     // The pose is read from the features themselves (a download only pose mode needs).
     const pose = extractor.keypoints ? extractor.keypoints(await embedding.data(), frame, padding) : null;
     embedding.dispose();
-    return { probabilities, pose };
+    return { probabilities, classifyMs, pose };
   },
 
   // A head saved earlier (the project in IndexedDB): {artifacts} or {artifacts: null} to forget it.
@@ -169,7 +176,15 @@ const STEPS = {
     scaleWeight(artifacts, STEM_KERNEL, 127 / 128);
     return { modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData: artifacts.weightData };
   },
+
+  ...KNN_STEPS,
 };
+
+// The bars: the k-NN's votes in k-NN mode, else the trained head's softmax (or none yet).
+async function probabilitiesOf(embedding, options) {
+  if (options.knn) return knnProbabilities(embedding, options.knn);
+  return head ? headProbabilities(embedding) : null;
+}
 
 function tensorsOf(tensors, train, val) {
   const t = tensors(train);
@@ -243,6 +258,7 @@ function endTraining() {
 
 function disposeAll() {
   endTraining();
+  forgetKnn();
   head?.dispose();
   base?.dispose();
   extractor?.dispose?.();

@@ -1,7 +1,7 @@
 // The page around the classifier: class cards (name, record button, uploads, thumbnails),
 // the training controls, the charts, the held-out evaluation and the messages. No TensorFlow
 // here; main.js has the flow and trainer.js the ML.
-import { lineChart } from '/static/chart.js';
+import { lineChart, warmUpFont } from '/static/chart.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -131,16 +131,20 @@ export function setTraining(running) {
   $('stop').disabled = !running;
 }
 
-// history: [{epoch, loss, accuracy, valLoss, valAccuracy}]
+// history: [{epoch, loss, accuracy, valLoss, valAccuracy}]; an empty one clears the charts (and
+// looks the labels' font up, so that the first epoch's chart is quick).
 export function drawCharts(history) {
+  if (!history.length) warmUpFont($('loss-chart'));
   const series = (key, colour) => ({ points: history.filter((h) => h[key] != null).map((h) => [h.epoch, h[key]]), color: colour });
   lineChart($('loss-chart'), [series('loss', TRAIN_COLOUR), series('valLoss', HELD_COLOUR)], { xLabel: 'epoch', yLabel: 'loss', xMin: 1 });
   lineChart($('accuracy-chart'), [series('accuracy', TRAIN_COLOUR), series('valAccuracy', HELD_COLOUR)],
     { xLabel: 'epoch', yLabel: 'accuracy', xMin: 1, yMin: 0, yMax: 1 });
 }
 
-// evaluation: {names, confusion (rows: true class, columns: predicted), perClass, accuracy, heldOut}
-export function renderEvaluation(evaluation) {
+// evaluation: {names, confusion (rows: true class, columns: predicted), perClass, accuracy, heldOut, k}
+// options.knn: it is the k-NN's; options.other: the other classifier's, on the same split,
+// said in one line for comparison.
+export function renderEvaluation(evaluation, { knn = false, other = null } = {}) {
   const box = $('evaluation');
   box.replaceChildren();
   if (!evaluation) return;
@@ -149,7 +153,12 @@ export function renderEvaluation(evaluation) {
     return;
   }
   const { names, confusion, perClass, accuracy, heldOut } = evaluation;
-  box.append(el('p', {}, `Held out: ${heldOut} examples, ${(accuracy * 100).toFixed(0)}% right.`));
+  const who = knn ? `k-NN (k = ${evaluation.k})` : 'Trained head';
+  box.append(el('p', {}, `${who}, held out: ${heldOut} examples, ${(accuracy * 100).toFixed(0)}% right.`));
+  if (other?.heldOut) {
+    const them = knn ? 'The trained head, at its last training' : `The k-NN (k = ${other.k})`;
+    box.append(el('p', { className: 'meta' }, `${them}: ${(other.accuracy * 100).toFixed(0)}% of ${other.heldOut} held-out examples.`));
+  }
   const head = el('tr', {}, el('th', { textContent: 'true ↓ / predicted →' }), ...names.map((n) => el('th', { textContent: n })), el('th', { textContent: 'right' }));
   const rows = confusion.map((row, i) => el('tr', {},
     el('th', { textContent: names[i] }),
@@ -178,4 +187,26 @@ export function bindMode(change) {
 
 export function setMode(mode) {
   $('mode').value = mode;
+}
+
+// ---- which classifier answers: the trained head or the k-NN --------------------------------
+
+export function bindClassifier({ choose }) {
+  const chosen = () => choose(document.querySelector('input[name=classifier]:checked').value, Number($('knn-k').value));
+  for (const radio of document.querySelectorAll('input[name=classifier]')) radio.addEventListener('change', chosen);
+  $('knn-k').addEventListener('change', chosen);
+}
+
+// The controls for the chosen mode: training's in 'head' mode, k and the reason there is no
+// model export in 'knn' mode.
+export function showClassifier(mode, k, noExport) {
+  const knn = mode === 'knn';
+  document.querySelector(`input[name=classifier][value=${mode}]`).checked = true;
+  $('knn-k').value = String(k);
+  $('knn-k').disabled = !knn;
+  $('knn-note').hidden = !knn;
+  $('head-controls').hidden = knn;
+  $('export-model').disabled = knn;
+  $('export-note').hidden = !knn;
+  $('export-note').textContent = knn ? noExport : '';
 }

@@ -4,6 +4,10 @@
 import { prepareOverlay as prepare } from './draw.js';
 
 const PAD = { left: 48, right: 12, top: 12, bottom: 32 };
+// The labels' font. The first text a canvas draws in it looks the font up: one main-thread task
+// of 85-280 ms in demos/teach's first training (headless Chromium, a busy 2-core machine), so
+// that page pays it at start-up (warmUpFont).
+const FONT = '11px system-ui, sans-serif';
 
 // Round tick values (1, 2 or 5 times a power of ten) inside [min, max].
 function niceTicks(min, max, count = 5) {
@@ -18,7 +22,7 @@ function niceTicks(min, max, count = 5) {
 function axes(ctx, width, height, x, y, labels) {
   ctx.strokeStyle = '#9aa4b2';
   ctx.fillStyle = '#4a5568';
-  ctx.font = '11px system-ui, sans-serif';
+  ctx.font = FONT;
   ctx.lineWidth = 1;
   ctx.beginPath();
   ctx.moveTo(PAD.left, PAD.top);
@@ -38,6 +42,14 @@ function axes(ctx, width, height, x, y, labels) {
   ctx.rotate(-Math.PI / 2);
   ctx.fillText(labels.y ?? '', 0, -6);
   ctx.restore();
+}
+
+// Draw the digits and letters of the labels once, out of sight on `canvas`, so that the first
+// real chart does not pay for the font lookup (a page that charts while it trains).
+export function warmUpFont(canvas) {
+  const ctx = canvas.getContext('2d');
+  ctx.font = FONT;
+  ctx.fillText('0123456789.-e abcdefghijklmnopqrstuvwxyz', -1000, -1000);
 }
 
 function format(v) {
