@@ -43,7 +43,7 @@ const stats = new Stats();
 const settings = ui.initialSettings();
 const state = {
   manifest: null,
-  mask: null, // the last answer: {mask, width, height, coverage, people}
+  mask: null, // the last answer: {mask, width, height, coverage, people, score}
   newPicture: true, // the next frame starts a new picture: BlazePose forgets its history
   statusDrawnAt: 0,
 };

@@ -29,7 +29,7 @@ import * as pose from '/demos/posenet/poses.js';
 // page draws the soft mask itself).
 const PERSON_PROBABILITY = 0.5;
 
-let model = null; // the segmentation model, or null while BlazePose draws the mask
+let model = null; // the segmentation model (BlazePose's models live in poses.js)
 let manifest = null;
 
 const isBlazePose = (m) => m.pose?.family === 'blazepose';
@@ -61,14 +61,15 @@ function personProbability(output) {
   throw new Error(`Unknown segmentation output: activation "${activation}" with ${channels} channels.`);
 }
 
-// One frame -> {mask: Uint8Array (height × width, 0..255), width, height, coverage, people}.
+// One frame -> {mask: Uint8Array (height × width, 0..255), width, height, coverage, people, score}.
 // coverage: the fraction of the frame the model is sure is a person (probability > 0.5),
-// so the page can say "nobody here" without reading the mask. people: for BlazePose, how many
-// people it follows (0 or 1); a segmentation model does not count people (null).
+// so the page can say "nobody here" without reading the mask. people and score: for BlazePose,
+// how many people it follows (0 or 1) and its pose score; a segmentation model does not count
+// people (null).
 // `reset`: a new picture starts (another camera or file): BlazePose forgets where the person
 // was and its mask history.
 export async function run(frame, { reset = false } = {}) {
-  if (!model) return blazePoseMask(frame, reset);
+  if (isBlazePose(manifest)) return blazePoseMask(frame, reset);
   const [bytes, coverage] = tf.tidy(() => {
     const probability = personProbability(model.predict(fromCapturedFrame(frame, manifest.input)));
     return [probability.mul(255).round().toInt(), probability.greater(PERSON_PROBABILITY).toFloat().mean()];
@@ -76,7 +77,7 @@ export async function run(frame, { reset = false } = {}) {
   const [height, width] = bytes.shape;
   const [values, [share]] = await Promise.all([bytes.data(), coverage.data()]);
   tf.dispose([bytes, coverage]);
-  return { mask: Uint8Array.from(values), width, height, coverage: share, people: null };
+  return { mask: Uint8Array.from(values), width, height, coverage: share, people: null, score: null };
 }
 
 // BlazePose's mask at the frame's size. When it finds nobody there is no mask: an empty one
