@@ -25,6 +25,8 @@ from tests.live_server import LiveServer
 
 RUNS = [  # (demo, model, photo the camera plays)
     ("background_blur", "selfie", "astronaut"),
+    ("background_blur", "blazepose-lite", "astronaut"),  # BlazePose's mask, to compare
+    ("background_blur", "blazepose-full", "astronaut"),
     ("object_detection", "nanodet", "coffee"),
 ]
 

@@ -4,8 +4,13 @@
 //   page (this file)                           inference worker (segment.js)
 //   camera frame, squashed to the model's   -> selfie model: one person probability per
 //   input (256 × 256 ImageBitmap)              input pixel, as bytes 0..255
-//   soft mask, stretched over the frame     <- {mask, width, height, coverage}
+//     or, for BlazePose, scaled to twice    -> BlazePose: finds one person, and its landmark
+//     its input (512 × 384)                    model masks them inside their crop
+//   soft mask, stretched over the frame     <- {mask, width, height, coverage, people}
 //   -> composite: person from the frame, background from the blurred frame / colour / picture
+//
+// The model choice lists both kinds; the compositing below does not know which one drew the
+// mask, so switching models compares the masks and nothing else.
 //
 // The compositing is three canvas drawings, done by the browser's graphics code:
 //   1. the mask, stretched to the view and blurred by `edge` pixels: the model's mask is
@@ -15,7 +20,7 @@
 //   3. 'destination-over': the background, drawn behind, showing through where the mask is not
 import { demo, showError } from '/static/demo_state.js';
 import { prepareOverlay } from '/static/draw.js';
-import { FrameLoop } from '/static/frame_loop.js';
+import { FrameLoop, scaledFrame } from '/static/frame_loop.js';
 import { FrameSource } from '/static/frame_source.js';
 import { startLiveInference } from '/static/inference.js';
 import { ModelSwitcher, fillModelChoices } from '/static/model_choice.js';
@@ -28,13 +33,21 @@ const { $ } = ui;
 
 const STATUS_REDRAW_MS = 250;
 
+// BlazePose gets the frame scaled to twice its landmark model's input, as in the pose demo
+// (demos/posenet/main.js): its crop around the person keeps enough detail, at a quarter of
+// the pixels of a 640 × 480 frame.
+const BLAZEPOSE_CAPTURE_SCALE = 2;
+const DEFAULT_FRAME = { width: 640, height: 480 }; // for the warm-up, before the camera answers
+
 const stats = new Stats();
 const settings = ui.initialSettings();
 const state = {
   manifest: null,
-  mask: null, // the last answer: {mask, width, height, coverage}
+  mask: null, // the last answer: {mask, width, height, coverage, people, score}
+  newPicture: true, // the next frame starts a new picture: BlazePose forgets its history
   statusDrawnAt: 0,
 };
+const isBlazePose = () => state.manifest?.pose?.family === 'blazepose';
 let inference = null;
 
 // The mask as a small canvas whose alpha is the person probability: the browser then
@@ -54,15 +67,24 @@ function paintMask({ mask, width, height }) {
   maskContext.putImageData(maskPixels, 0, 0);
 }
 
-// The whole frame, squashed to the model's input size: the model was trained on whole
+// The selfie model gets the whole frame, squashed to its input size: it was trained on whole
 // pictures, and the mask comes back covering the whole frame, so stretching it back is exact.
+// BlazePose gets the whole frame scaled, not squashed: it finds the person and crops itself.
 function capture(size) {
+  if (isBlazePose()) return scaledFrame(size, BLAZEPOSE_CAPTURE_SCALE * state.manifest.input.shape[1]);
   return cropRect(size, state.manifest.input);
+}
+
+function infer(bitmap) {
+  const reset = state.newPicture;
+  state.newPicture = false;
+  return inference.run(bitmap, { reset });
 }
 
 const source = new FrameSource({
   onChange: () => {
     state.mask = null;
+    state.newPicture = true;
     loop.restart();
   },
   onStop: () => loop.stop(),
@@ -71,7 +93,7 @@ const source = new FrameSource({
 const loop = new FrameLoop({
   source,
   capture,
-  infer: (bitmap) => inference.run(bitmap, {}),
+  infer,
   draw: ({ result }, frame) => {
     state.mask = result;
     paintMask(result);
@@ -129,17 +151,17 @@ function render({ forceStatus = false } = {}) {
   }
   ctx.restore();
 
-  const { mask, width: maskWidth, height: maskHeight, coverage } = state.mask;
+  const { mask, width: maskWidth, height: maskHeight, coverage, people, score } = state.mask;
   // Reported: the mask as the model gave it (mask pixels, never mirrored), and the frame's size.
   demo.result = {
-    width: size.width, height: size.height, maskWidth, maskHeight, mask, coverage,
-    person: coverage >= 0.005, mode: settings.mode,
+    width: size.width, height: size.height, maskWidth, maskHeight, mask, coverage, people, score,
+    person: coverage >= 0.005, mode: settings.mode, model: demo.model,
   };
   demo.drawn = { width, height, mirrored: source.mirrored };
   const now = performance.now();
   if (forceStatus || now - state.statusDrawnAt > STATUS_REDRAW_MS) {
     state.statusDrawnAt = now;
-    ui.renderStatus(demo.result, settings);
+    ui.renderStatus(demo.result, settings, state.manifest);
   }
 }
 
@@ -148,13 +170,24 @@ async function useModel(id) {
   ui.setModelInfo(`Loading ${id}…`);
   const manifest = await fetchManifest(id);
   const loaded = await fetchArtifacts(manifest);
+  // BlazePose's first stage, the person detector, is a model of its own.
+  const detectorId = manifest.pose?.detector;
+  const detector = detectorId ? await fetchArtifacts(await fetchManifest(detectorId)) : null;
   await loop.stop(); // the old model's last frame finishes before it is replaced
   state.manifest = manifest;
-  const { warmupMs } = await inference.load({ manifest, artifacts: loaded.artifacts });
+  const crop = capture(source.size() ?? DEFAULT_FRAME);
+  const { warmupMs } = await inference.load({
+    manifest,
+    artifacts: loaded.artifacts,
+    detector: detector && { artifacts: detector.artifacts },
+    frameSize: { width: crop.width, height: crop.height }, // BlazePose warms up at this size
+  });
   state.mask = null;
+  state.newPicture = true;
   demo.model = id;
   demo.result = null;
   demo.timings = { loadMs: loaded.ms, loadSource: loaded.source, warmupMs };
+  stats.setModel(id);
   stats.setNote(describeLoad(loaded));
   ui.describeModel(manifest, loaded.ms, warmupMs);
   stats.reset();
@@ -165,7 +198,12 @@ async function useModel(id) {
 async function main() {
   const switcher = new ModelSwitcher({ select: $('model'), use: useModel, onError: showError });
   inference = await startLiveInference({ task: new URL('./segment.js', import.meta.url), loop, stats, switcher });
-  const modelId = await fillModelChoices($('model'), { task: 'person-segmentation', wanted: settings.model });
+  // The segmentation models, and the pose models that also output a person mask.
+  const modelId = await fillModelChoices($('model'), {
+    task: ['person-segmentation', 'pose-detection'],
+    accept: (m) => m.task === 'person-segmentation' || m.pose?.family === 'blazepose',
+    wanted: settings.model,
+  });
   ui.bindControls(settings, {
     settingsChanged: () => render({ forceStatus: true }),
     pictureRefused: showError,

@@ -76,18 +76,26 @@ export function setModelInfo(text) {
   $('model-info').textContent = text;
 }
 
+const followsOnePerson = (manifest) => manifest.pose?.family === 'blazepose';
+
 export function describeModel(manifest, loadMs, warmupMs) {
   const [, height, width] = manifest.input.shape;
   const weights = `${(manifest.weight_bytes / 1e6).toFixed(2)} MB of weights`;
-  setModelInfo(`${manifest.title}: the frame squashed to ${width}×${height}, one person probability per pixel, `
-    + `${weights}. Loaded in ${loadMs.toFixed(0)} ms; first run (warm-up) ${warmupMs.toFixed(0)} ms.`);
+  const how = followsOnePerson(manifest)
+    ? `finds one person, crops around them and masks them at ${width}×${height} inside the crop`
+    : `the frame squashed to ${width}×${height}, one person probability per pixel`;
+  setModelInfo(`${manifest.title}: ${how}, ${weights}. `
+    + `Loaded in ${loadMs.toFixed(0)} ms; first run (warm-up) ${warmupMs.toFixed(0)} ms.`);
 }
 
 // What the last mask says, in words.
-export function renderStatus({ coverage, maskWidth, maskHeight }, settings) {
+export function renderStatus({ coverage, maskWidth, maskHeight }, settings, manifest) {
+  const who = followsOnePerson(manifest)
+    ? 'one person: BlazePose follows one, anyone else stays background'
+    : 'everyone in view: the mask does not tell people apart';
   const lines = coverage < 0.005
     ? ['Nobody found: the whole frame counts as background.']
-    : [`Person: ${(coverage * 100).toFixed(0)}% of the frame (everyone in view: the mask does not tell people apart).`];
+    : [`Person: ${(coverage * 100).toFixed(0)}% of the frame (${who}).`];
   lines.push(`Mask: ${maskWidth}×${maskHeight}, stretched over the frame; edges softened by ${settings.edge} px.`);
   if (settings.mode === 'image' && !settings.picture) lines.push('Choose a picture for the background (a colour until then).');
   $('status').replaceChildren(...lines.map((text) => Object.assign(document.createElement('li'), { textContent: text })));

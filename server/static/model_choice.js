@@ -3,11 +3,13 @@
 import { listModels } from './models.js';
 import { params } from './params.js';
 
-// The models demo.toml lists (in its order), then any other installed model of `task` that
+// The models demo.toml lists (in its order), then any other installed model of `task` (one
+// task, or a list of them when different kinds of model can do the demo's job) that
 // `accept(summary)` takes. Listed ones that are missing stay in the list, disabled, with the
 // command that installs them. Returns the chosen id: ?model=, else the first installed.
 export async function fillModelChoices(select, { task, accept = () => true, wanted = params.get('model') }) {
-  const installed = (await listModels(task)).filter(accept);
+  const tasks = [task].flat();
+  const installed = (await listModels()).filter((m) => tasks.includes(m.task) && accept(m));
   const preferred = document.getElementById('demo').dataset.models.split(' ').filter(Boolean);
   const byId = new Map(installed.map((m) => [m.id, m]));
   const ids = [...preferred, ...installed.map((m) => m.id).filter((id) => !preferred.includes(id))];
@@ -19,7 +21,7 @@ export async function fillModelChoices(select, { task, accept = () => true, want
     select.append(option);
   }
   const chosen = wanted ?? ids.find((id) => byId.has(id));
-  if (!chosen) throw new Error(`No ${task} model is installed. Run: python -m converters defaults`);
+  if (!chosen) throw new Error(`No ${tasks.join(' or ')} model is installed. Run: python -m converters defaults`);
   if (!byId.has(chosen)) {
     throw new Error(`The model "${chosen}" is not installed. Install it with: python -m converters pull ${chosen} (python -m converters list shows every model that can be installed).`);
   }

@@ -1,4 +1,5 @@
-// The stats panel: frames per second, latency percentiles, backend and live tensors.
+// The stats panel: frames per second, latency percentiles, backend and live tensors; for a
+// live demo also the model in use and its own time per frame (without capture and drawing).
 //
 // Wrap each unit of work (one frame, one training epoch) in begin()/end(). Latency is the
 // time between the two; FPS counts how often end() is reached, so it includes the time the
@@ -33,14 +34,29 @@ export class Stats {
     if (this.field('where')) this.field('where').textContent = where;
   }
 
+  // The model a live demo runs, by name: a demo that switches models says which one the
+  // numbers are for.
+  setModel(name) {
+    this.show('model', name);
+  }
+
   frameDone({ latencyMs, inferMs, tensors }) {
     this.inferMs.push(inferMs);
     if (this.inferMs.length > WINDOW) this.inferMs.shift();
     this.tensors = tensors;
     demo.tensors = tensors;
+    demo.inferMs = percentile([...this.inferMs].sort((a, b) => a - b), 50);
     this.started = performance.now() - latencyMs;
     this.end();
-    demo.inferMs = percentile([...this.inferMs].sort((a, b) => a - b), 50);
+  }
+
+  // Fill a row that only some demos have, and show it (the template hides it).
+  show(name, text) {
+    const field = this.field(name);
+    if (!field) return;
+    field.textContent = text;
+    field.hidden = false;
+    if (field.previousElementSibling) field.previousElementSibling.hidden = false;
   }
 
   field(name) {
@@ -86,6 +102,7 @@ export class Stats {
     this.latencies = [];
     this.ends = [];
     this.inferMs = [];
+    demo.inferMs = null; // the last model's time is not the next one's
   }
 
   render(sorted = [...this.latencies].sort((a, b) => a - b)) {
@@ -97,5 +114,6 @@ export class Stats {
     set('p50', ms(percentile(sorted, 50)));
     set('p95', ms(percentile(sorted, 95)));
     set('tensors', String(this.tensors ?? tf.memory().numTensors));
+    if (demo.inferMs !== null || this.field('infer')?.hidden === false) this.show('infer', ms(demo.inferMs));
   }
 }
