@@ -48,7 +48,8 @@ const state = {
   statusDrawnAt: 0,
 };
 const isBlazePose = () => state.manifest?.pose?.family === 'blazepose';
-let inference = null;
+let inference = null; // where the model runs (inference.js)
+let inferenceStarted = null; // ...as a promise, while it starts (see main)
 
 // The mask as a small canvas whose alpha is the person probability: the browser then
 // stretches and blurs it with its own (smooth, bilinear) scaling.
@@ -173,6 +174,7 @@ async function useModel(id) {
   // BlazePose's first stage, the person detector, is a model of its own.
   const detectorId = manifest.pose?.detector;
   const detector = detectorId ? await fetchArtifacts(await fetchManifest(detectorId)) : null;
+  await inferenceStarted; // the worker started while the files were read
   await loop.stop(); // the old model's last frame finishes before it is replaced
   state.manifest = manifest;
   const crop = capture(source.size() ?? DEFAULT_FRAME);
@@ -197,7 +199,11 @@ async function useModel(id) {
 
 async function main() {
   const switcher = new ModelSwitcher({ select: $('model'), use: useModel, onError: showError });
-  inference = await startLiveInference({ task: new URL('./segment.js', import.meta.url), loop, stats, switcher });
+  // Start-up, overlapped: the worker loads TF.js and its backend (the slow part) while the
+  // page lists the models, opens the camera and reads the first model's files (useModel).
+  inferenceStarted = startLiveInference({ task: new URL('./segment.js', import.meta.url), loop, stats, switcher }).then((started) => {
+    inference = started;
+  });
   // The segmentation models, and the pose models that also output a person mask.
   const modelId = await fillModelChoices($('model'), {
     task: ['person-segmentation', 'pose-detection'],

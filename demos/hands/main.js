@@ -38,7 +38,8 @@ const settings = ui.initialSettings();
 // current still picture has been analysed. Both go into the result, so a reader knows an answer
 // is about the picture it gave and final (pass === IMAGE_PASSES).
 const state = { loaded: false, hands: [], newPicture: true, listDrawnAt: 0, picture: 0, pass: 0 };
-let inference = null;
+let inference = null; // where the model runs (inference.js)
+let inferenceStarted = null; // ...as a promise, while it starts (see main)
 
 function capture(size) {
   return scaledFrame(size, CAPTURE_SIDE > 0 ? CAPTURE_SIDE : Infinity);
@@ -181,6 +182,7 @@ async function useModel(id) {
   if (!detectorId) throw new Error(`"${id}" names no hand detector in its manifest (pipeline.detector).`);
   const detector = await fetchManifest(detectorId); // a clear "pull <id>" message when missing
   const [landmarkFiles, detectorFiles] = await Promise.all([fetchArtifacts(landmarks), fetchArtifacts(detector)]);
+  await inferenceStarted; // the worker started while the files were read
   await loop.stop();
   const crop = capture(source.size() ?? DEFAULT_FRAME);
   const info = await inference.load({
@@ -203,7 +205,11 @@ async function useModel(id) {
 
 async function main() {
   const switcher = new ModelSwitcher({ select: $('model'), use: useModel, onError: showError });
-  inference = await startLiveInference({ task: new URL('./hands.js', import.meta.url), loop, stats, switcher });
+  // Start-up, overlapped: the worker loads TF.js and its backend (the slow part) while the
+  // page lists the models, opens the camera and reads the first model's files (useModel).
+  inferenceStarted = startLiveInference({ task: new URL('./hands.js', import.meta.url), loop, stats, switcher }).then((started) => {
+    inference = started;
+  });
   const modelId = await fillModelChoices($('model'), { task: 'hand-landmarks', wanted: settings.model });
   ui.bindControls(settings, {
     settingsChanged: () => render({ forceList: true }),
