@@ -38,7 +38,7 @@ CAMERA_FPS = 60
 # The long runs for a flat tensor count, in the worker, sampled as they go: the fastest model
 # (measured: the lowest demo ms/frame on wasm) for the issue's 3,000 frames, every other
 # wasm model for OTHER_MEMORY_FRAMES (3,000 frames of each of the new demos' models would
-# take 2.6 times their whole run, at the 1.7-9.8 frames/s measured: docs/PERFORMANCE.md).
+# take 2.4-2.6 times their whole run, at the 1.7-16 frames/s measured: docs/PERFORMANCE.md).
 MEMORY_FRAMES, MEMORY_EVERY = 3000, 250
 OTHER_MEMORY_FRAMES, OTHER_MEMORY_EVERY = 600, 100
 QUICK_MEMORY_FRAMES, QUICK_MEMORY_EVERY = 60, 20
