@@ -93,7 +93,9 @@ def link_models(models_dir: Path, root: Path) -> Path:
 def catalog(models_dir: Path) -> tuple[list[dict], list[dict]]:
     """(models the harness can measure, with their demo kind; models it skips, with why)."""
     measured, skipped = [], []
-    for m in manifest.installed(models_dir).values():
+    installed = manifest.installed(models_dir).values()
+    named = {(m.get("pose") or {}).get("detector") or (m.get("pipeline") or {}).get("detector") for m in installed}
+    for m in installed:
         entry = {
             "id": m["id"],
             "weight_bytes": m.get("weight_bytes"),
@@ -110,8 +112,10 @@ def catalog(models_dir: Path) -> tuple[list[dict], list[dict]]:
             skipped.append({**entry, "why": f"the pose demo runs {', '.join(POSE_DEMO_FAMILIES)} models only"})
         elif kind:
             measured.append({**entry, "kind": kind})
-        elif m.get("task") in DETECTOR_TASKS:
+        elif m.get("task") in DETECTOR_TASKS and m["id"] in named:
             skipped.append({**entry, "why": "a first stage: measured inside the rows of the models that name it"})
+        elif m.get("task") in DETECTOR_TASKS:
+            skipped.append({**entry, "why": "a first stage that no installed model names: no demo runs it"})
         else:
             skipped.append({**entry, "why": "no camera demo runs this model in a frame loop"})
     return measured, skipped
