@@ -3,24 +3,29 @@
 // back on one captured frame of the demo's own video. It is a task module like the demos'
 // (load, run, dispose; see inference.js), served to the benchmark only (bench/servers.py).
 //   classifiers: model.predict on the frame's input tensor (made once), output read back
-//   pose models: demos/posenet/poses.js `run`, i.e. pose-detection's estimatePoses on the
-//                frame the demo would send (its keypoints copied into plain objects: ~µs)
-import * as poses from '/demos/posenet/poses.js';
+//   every other demo: the demo's own task module (its `run`: pose-detection's estimatePoses,
+//                face-landmarks-detection's estimateFaces, the hand, mask or box decoding),
+//                with the load payload and run options the demo gives it
 import { modelFromArtifacts } from '/static/models.js';
 import { fromCapturedFrame } from '/static/preprocess.js';
 
-let model = null;
+let model = null; // a classifier's graph model
 let manifest = null;
+let task = null; // the demo's task module, for every other demo
 
-export async function load(payload) {
+// {task: URL of the demo's module, or null for a classifier; payload: what its load() takes}
+export async function load({ task: taskUrl, payload }) {
+  if (taskUrl) {
+    task = await import(taskUrl);
+    return task.load(payload);
+  }
   manifest = payload.manifest;
-  if (manifest.task === 'pose-detection') return poses.load(payload);
   model = await modelFromArtifacts(manifest, payload.artifacts);
   return {};
 }
 
-// {n}: how many runs, back to back. Returns each run's milliseconds.
-export async function run(frame, { n }) {
+// {n}: how many runs, back to back; {options}: the demo's run options. Returns each run's ms.
+export async function run(frame, { n, options }) {
   const times = [];
   const input = model ? fromCapturedFrame(frame, manifest.input) : null;
   for (let i = 0; i < n; i++) {
@@ -30,7 +35,7 @@ export async function run(frame, { n }) {
       await Promise.all([output].flat().map((t) => t.data()));
       tf.dispose(output);
     } else {
-      await poses.run(frame);
+      await task.run(frame, options);
     }
     times.push(performance.now() - started);
   }
@@ -39,7 +44,8 @@ export async function run(frame, { n }) {
 }
 
 export function dispose() {
-  if (model) model.dispose();
-  else poses.dispose();
+  model?.dispose();
+  task?.dispose();
   model = null;
+  task = null;
 }

@@ -8,13 +8,26 @@
 //   - when the demo first became ready (its `ready` flag, caught as it is set);
 //   - holding the demo (its own Pause button) while another loop runs, and releasing it;
 //   - `loop(name, seconds, minFrames)`: one loop of frames, ours or an official one
-//     (official_pose.js, official_mobilenet.js), with the long tasks of its window.
+//     (official_pose.js, official_face.js, official_mobilenet.js), with the long tasks of its window;
+//   - what the demo sends its worker with a frame (the frame's size, the run options), for the
+//     bare model to run the same work (bare_setup.js).
 (() => {
   const bench = { longTasks: [], loops: {} };
   window.__bench = bench;
   new PerformanceObserver((list) => {
     for (const task of list.getEntries()) bench.longTasks.push({ start: task.startTime, ms: task.duration });
   }).observe({ type: 'longtask', buffered: true });
+
+  // The demo's last frame as it went to its worker: the bitmap's size and the run options
+  // (plain data, a few fields). Only until the bare model starts: its frames are not the demo's.
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function postMessage(message, transfer) {
+    if (message?.type === 'run' && message.payload?.frame && !bench.bare) {
+      const { frame, options } = message.payload;
+      bench.demoRun = { width: frame.width, height: frame.height, options };
+    }
+    return post.call(this, message, transfer);
+  };
 
   // The moment the demo first says it is ready (navigation start = 0), caught as it is set
   // rather than when the harness next looks: the start-up figure.

