@@ -184,3 +184,19 @@ VARIANTS = {
 
 def variant_name(photo: str, variant: str) -> str:
     return f"{photo}~{variant}" if variant else photo
+
+
+def crops(rgb: np.ndarray, count: int, seed: int, sides: tuple[float, float]) -> list[Image.Image]:
+    """`count` crops of one photo, each side `sides[0]`-`sides[1]` of the photo's, at random
+    places (seeded), every other one mirrored: varied examples of one class from one picture."""
+    rng = np.random.default_rng(seed)
+    image = Image.fromarray(rgb)
+    out = []
+    for i in range(count):
+        w, h = image.size
+        f = rng.uniform(*sides)
+        cw, ch = int(w * f), int(h * f)
+        x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+        crop = image.crop((x, y, x + cw, y + ch))
+        out.append(crop.transpose(Image.FLIP_LEFT_RIGHT) if i % 2 else crop)
+    return out

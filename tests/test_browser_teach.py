@@ -9,7 +9,6 @@ import json
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 from skimage import data as photos
@@ -18,6 +17,7 @@ from converters import install
 from converters.cli import main as converters_main
 from tests.browser import record, wait_ready
 from tests.conftest import ARTIFACTS, REPO
+from tests.photos import crops
 
 pytestmark = pytest.mark.browser
 
@@ -27,28 +27,13 @@ PER_CLASS = 10  # every 5th is held out: 8 to train on, 2 held out per class
 TM_LIBRARY = REPO / "node_modules" / "@teachablemachine" / "image" / "dist" / "teachablemachine-image.min.js"
 
 
-def augmented(rgb: np.ndarray, count: int, seed: int) -> list[Image.Image]:
-    """Crops (60-95% of each side) of one photo, every other one mirrored."""
-    rng = np.random.default_rng(seed)
-    image = Image.fromarray(rgb)
-    out = []
-    for i in range(count):
-        w, h = image.size
-        f = rng.uniform(0.6, 0.95)
-        cw, ch = int(w * f), int(h * f)
-        x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
-        crop = image.crop((x, y, x + cw, y + ch))
-        out.append(crop.transpose(Image.FLIP_LEFT_RIGHT) if i % 2 else crop)
-    return out
-
-
 @pytest.fixture(scope="module")
 def example_files(tmp_path_factory) -> dict[str, list[str]]:
     folder = tmp_path_factory.mktemp("teach-photos")
     files = {}
     for seed, (name, load) in enumerate(CLASSES.items()):
         files[name] = []
-        for i, picture in enumerate(augmented(load(), PER_CLASS, seed)):
+        for i, picture in enumerate(crops(load(), PER_CLASS, seed, sides=(0.6, 0.95))):
             path = folder / f"{name}-{i}.jpg"
             picture.save(path, quality=90)
             files[name].append(str(path))
@@ -74,14 +59,19 @@ def open_teach(page, live_server, query: str = ""):
     return wait_ready(page)
 
 
-def teach(page, example_files, epochs: int = 25) -> dict:
-    """Name three classes, upload their photos, train; returns window.__demo.teach."""
+def name_classes(page) -> None:
+    """A third class beside the two a new project has, and the three named after CLASSES."""
     page.fill("[data-testid=new-class]", "third")
     page.click("[data-testid=add-class]")
     names = page.locator("[data-testid=class-name]")
     for i, name in enumerate(CLASSES):
         names.nth(i).fill(name)
         names.nth(i).dispatch_event("change")
+
+
+def teach(page, example_files, epochs: int = 25) -> dict:
+    """Name three classes, upload their photos, train; returns window.__demo.teach."""
+    name_classes(page)
     for i, name in enumerate(CLASSES):
         page.locator("[data-testid=upload]").nth(i).set_input_files(example_files[name])
         page.wait_for_function(f"() => window.__demo.teach.classes[{i}].count === {PER_CLASS}", timeout=120_000)

@@ -13,6 +13,7 @@ from tests.test_browser_teach import (  # noqa: F401 (fixtures are used by name)
     PER_CLASS,
     base_model,
     example_files,
+    name_classes,
     open_teach,
     probe,
 )
@@ -42,12 +43,7 @@ def knn_page(browser, live_server, base_model, example_files, probe):  # noqa: F
     open_teach(page, live_server)
     page.check("[data-testid=classifier-knn]")
     page.wait_for_function("() => window.__demo.teach.classifier === 'knn'")
-    page.fill("[data-testid=new-class]", "third")
-    page.click("[data-testid=add-class]")
-    names = page.locator("[data-testid=class-name]")
-    for i, name in enumerate(CLASSES):
-        names.nth(i).fill(name)
-        names.nth(i).dispatch_event("change")
+    name_classes(page)
     yield rec
     context.close()
 

@@ -21,7 +21,7 @@ from converters.cli import main as converters_main
 from tests.browser import launch, record, wait_ready
 from tests.conftest import ARTIFACTS, REPO
 from tests.fake_camera import write_y4m
-from tests.photos import photo
+from tests.photos import crops, photo
 
 pytestmark = pytest.mark.browser
 
@@ -40,28 +40,13 @@ TFJS_FOR_TM_POSE = REPO / "node_modules" / "tfjs-for-teachablemachine-pose" / "d
 POSENET_HOSTED = "**/tfjs-models/savedmodel/posenet/mobilenet/float/075/*"
 
 
-def crops(rgb: np.ndarray, count: int, seed: int) -> list[Image.Image]:
-    """Crops (80-97% of each side, the person kept in) of one photo, every other one mirrored."""
-    rng = np.random.default_rng(seed)
-    image = Image.fromarray(rgb)
-    out = []
-    for i in range(count):
-        w, h = image.size
-        f = rng.uniform(0.8, 0.97)
-        cw, ch = int(w * f), int(h * f)
-        x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
-        crop = image.crop((x, y, x + cw, y + ch))
-        out.append(crop.transpose(Image.FLIP_LEFT_RIGHT) if i % 2 else crop)
-    return out
-
-
 @pytest.fixture(scope="module")
 def pose_files(tmp_path_factory) -> dict[str, list[str]]:
     folder = tmp_path_factory.mktemp("teach-pose-photos")
     files = {}
     for seed, (name, source) in enumerate(POSTURES.items()):
         files[name] = []
-        for i, picture in enumerate(crops(photo(source), PER_CLASS, seed + 10)):
+        for i, picture in enumerate(crops(photo(source), PER_CLASS, seed + 10, sides=(0.8, 0.97))):
             path = folder / f"{name}-{i}.jpg"
             picture.save(path, quality=90)
             files[name].append(str(path))
