@@ -183,6 +183,51 @@ def machine_lines(results) -> list[str]:
     return lines
 
 
+CPU_GROUPS = ("worker", "page", "gpu", "total")
+
+
+def cpu_lines(results) -> list[str]:
+    """Which of the browser's threads each wasm loop kept busy (bench/cpu.py), and for how many
+    CPU ms per frame handled: the inference thread's figure is what bounds a loop, the GPU
+    process's is the cost of showing the page (software compositing here)."""
+    loops = [
+        (r, name, loop)
+        for r in _rows(results)
+        if r["backend"] == "wasm"
+        for name, loop in (
+            ("ours", (r.get("worker") or {}).get("ours")),
+            ("official", (r.get("worker") or {}).get("official")),
+            ("page", (r.get("page") or {}).get("ours")),
+        )
+        if loop and loop.get("cpu_share")
+    ]
+    if not loops:
+        return []
+    out = [
+        "",
+        "## Where the CPU went (wasm)",
+        "",
+        "Per loop, median over its rounds: each thread group's share of one core (1.00 = one core all the time) and "
+        "the CPU ms it spent per frame handled. worker = the inference worker(s); page = the page's own thread "
+        "(where the official loop and `?worker=0` run the model); gpu = the GPU process, which composites the page "
+        "in software here; total = every thread of the browser. The machine has "
+        f"{(results.get('machine') or {}).get('cores', '?')} cores.",
+        "",
+        "| model | loop | fps | busy: worker | page | gpu | total | CPU ms per frame: worker | page | gpu | total |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r, name, loop in loops:
+        share, per_frame = loop["cpu_share"], loop["cpu_ms_per_frame"]
+        out.append(
+            f"| {r['model']} | {name} | {_fps(loop)} | "
+            + " | ".join(_num(share[g], 2) for g in CPU_GROUPS)
+            + " | "
+            + " | ".join(_num(per_frame[g], 0) for g in CPU_GROUPS)
+            + " |"
+        )
+    return out
+
+
 def _fps(loop):
     return _spread(loop["fps"], 1) if loop else "–"
 
@@ -282,6 +327,8 @@ def markdown(results) -> str:
                 ]
             )
         )
+
+    out += cpu_lines(results)
 
     out += [
         "",

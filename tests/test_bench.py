@@ -46,6 +46,12 @@ def test_quick_bench_writes_json_markdown_and_chart(tmp_path):
     assert worker["official_setup"]["library"] == "@tensorflow-models/mobilenet"
     assert worker["vs_official"]["median"] > 0 and worker["vs_bare"]["median"] > 0
     assert page["ours"]["frames"] >= 10 and page["official"]["frames"] >= 10
+    # The browser's threads, from /proc: the worker thread works only while our loop runs in it
+    # (the official loop runs on the page, the demo's worker idles); with ?worker=0 there is none.
+    # Shares, not ratios: the smallest model's 7 ms a frame is close to what the page spends.
+    ours, official = worker["ours"]["cpu_share"], worker["official"]["cpu_share"]
+    assert ours["worker"] > 4 * official["worker"] and official["page"] > ours["page"]
+    assert page["ours"]["cpu_share"]["page"] > 0.1 and page["ours"]["cpu_share"]["worker"] < 0.02
     assert results["camera_fps"] == 60
     [memory] = results["memory"]
     assert memory["where"] == "worker" and len(memory["samples"]) >= 3
@@ -59,6 +65,7 @@ def test_quick_bench_writes_json_markdown_and_chart(tmp_path):
     } <= names
     markdown = (out / "latest.md").read_text()
     assert "## Targets" in markdown and "mobilenet-v1-025-testdata | wasm" in markdown
+    assert "## Where the CPU went (wasm)" in markdown and "| mobilenet-v1-025-testdata | official |" in markdown
     assert (out / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
