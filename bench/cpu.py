@@ -57,7 +57,7 @@ def _kind(pid: int) -> str | None:
         args = (PROC / str(pid) / "cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split()
     except OSError:
         return None
-    if not any("chrom" in Path(a).name for a in args[:1]):
+    if not args or "chrom" not in Path(args[0]).name:
         return None
     flags = dict(a[2:].split("=", 1) for a in args if a.startswith("--") and "=" in a)
     kind = flags.get("type", "browser")

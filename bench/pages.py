@@ -94,7 +94,7 @@ OFFICIAL = {
 class Plan:
     load_reps: int = 2  # fresh contexts: one cold visit, then warm ones (worker and page)
     # Interleaved rounds of ours, official and bare, on the worker page. Five, not three: on the
-    # shared test machine the same model's CPU ms per frame doubles for seconds at a time, in
+    # test machine the same model's CPU ms per frame doubles for seconds at a time, in
     # either thread (docs/PERFORMANCE.md), and a median of five rounds outvotes two such rounds.
     rounds: int = 5
     page_rounds: int = 1  # rounds of ours with ?worker=0 against official, on a page of its own
