@@ -290,6 +290,8 @@ def steady_state(
         out["bare_setup"] = page.evaluate(
             BARE_SETUP_JS, {"id": model_id, "kind": kind, "task": task, "backend": backend}
         )
+    # Every worker that takes turns on the frames holds the model before anything is measured.
+    out["workers"] = page.evaluate("async () => { await window.__demo.memory(); return window.__demo.workers; }")
     page.evaluate("() => __bench.pauseDemo(true)")
     got = run_rounds(page, plan, rounds, official=bool(setup), bare=bare)
     out["ours"] = loop_summary(got["ours"])

@@ -264,7 +264,7 @@ def markdown(results) -> str:
         "",
         f"## Live loops: frames handled per second (camera: {results.get('camera_fps', '?')} fps)",
         "",
-        "ours = the demo with inference in its worker; official = the library's own demo loop on the page's main thread "
+        "ours = the demo with inference in its worker (two workers taking turns where it says so: inference.js); official = the library's own demo loop on the page's main thread "
         "(pose-detection live_video, face-landmarks-detection estimateFaces, @tensorflow-models/mobilenet classify); "
         "page = the demo with `?worker=0`.",
         "",
@@ -281,7 +281,7 @@ def markdown(results) -> str:
                 [
                     f"| {r['model']}",
                     r["backend"],
-                    _fps(w.get("ours")),
+                    _fps(w.get("ours")) + (f" ({w['workers']} workers)" if w.get("workers", 1) > 1 else ""),
                     f"{_fps(w.get('official'))} ({_spread((w.get('official') or {}).get('camera_fps'), 1)})",
                     f"{_spread(w['vs_official'], 2)}x" if w.get("vs_official") else "–",
                     _fps(p.get("ours")),

@@ -28,10 +28,11 @@ export class Stats {
     this.tensors = null; // counted where the model runs (the worker), when it is not the page
   }
 
-  // Where inference runs: "worker" or "main thread" (inference.js).
-  setWhere(where) {
+  // Where inference runs: "worker" (or "2 workers", taking turns) or "main thread" (inference.js).
+  setWhere(where, workers = 1) {
     demo.inference = where;
-    if (this.field('where')) this.field('where').textContent = where;
+    const text = where === 'worker' && workers > 1 ? `${workers} workers` : where;
+    if (this.field('where')) this.field('where').textContent = text;
   }
 
   // The model a live demo runs, by name: a demo that switches models says which one the
