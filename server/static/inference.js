@@ -160,7 +160,6 @@ class WorkerPool {
 
   resize(turns, wanted) {
     Object.assign(this, { turns, wanted });
-    Object.assign(demo, { workers: turns.length, workersWanted: wanted });
     this.onResize();
   }
 
@@ -204,6 +203,7 @@ class PageInference {
   constructor(onLost) {
     this.where = 'main thread';
     this.workers = 0;
+    this.wanted = 0;
     this.queue = Promise.resolve();
     this.onLost = onLost;
   }
@@ -338,6 +338,7 @@ export async function startLiveInference({ task, loop, stats, switcher }) {
   const size = () => {
     loop.depth = inference.where === 'worker' ? inference.workers + 1 : 1;
     stats.setWhere(inference.where, inference.workers);
+    Object.assign(demo, { workers: inference.workers, workersWanted: inference.wanted });
   };
   inference.onResize = size;
   size();
