@@ -9,10 +9,10 @@
 //
 // With the worker, these overlap: while the worker infers frame N, the page captures frame
 // N + 1 and queues it, so the worker starts on it the moment N is done instead of waiting for
-// the page. `depth` bounds how many frames are in flight (2 per worker; 1 on the page, where
-// nothing can overlap): more would only add latency, never throughput. With two workers taking
-// turns (inference.js), frame N + 1 may come back before N: it is drawn after N, so answers
-// always appear in the order their frames were captured.
+// the page. `depth` bounds how many frames are in flight (one per worker and one more, captured
+// meanwhile; 1 on the page, where nothing can overlap): more would only add latency, never
+// throughput. With two workers taking turns (inference.js), frame N + 1 may come back before
+// N: it is drawn after N, so answers always appear in the order their frames were captured.
 //
 // New frames are announced by requestVideoFrameCallback, so no frame is analysed twice and
 // none is waited for on a timer. A still image (or a paused video) is analysed `stillPasses`
