@@ -16,7 +16,6 @@ For each (model, backend) `measure` does, in order:
    Pause button). Each loop reports frames handled per second, every frame's latency
    (arrival to drawn) and the main thread's long tasks.
 3. On a warm page with `?worker=0`: `page_rounds` rounds of our loop against the official one.
-   Where two workers took turns in step 2, the same on a page with `?workers=1`.
 """
 
 from __future__ import annotations
@@ -291,8 +290,6 @@ def steady_state(
         out["bare_setup"] = page.evaluate(
             BARE_SETUP_JS, {"id": model_id, "kind": kind, "task": task, "backend": backend}
         )
-    # Every worker that takes turns on the frames holds the model before anything is measured.
-    out["workers"] = page.evaluate("async () => { await window.__demo.memory(); return window.__demo.workers; }")
     page.evaluate("() => __bench.pauseDemo(true)")
     got = run_rounds(page, plan, rounds, official=bool(setup), bare=bare)
     out["ours"] = loop_summary(got["ours"])
@@ -357,11 +354,6 @@ def measure(
         if plan.page_rounds:
             visit(page, page_url, server, timeout_ms)
             row["page"] = steady_state(page, kind, model_id, backend, plan, server, plan.page_rounds, bare=False)
-        # ...and where two workers took turns, ours with one (?workers=1), on a page of its own:
-        # what the second worker bought.
-        if plan.page_rounds and row["worker"]["workers"] > 1:
-            visit(page, url + "&workers=1", server, timeout_ms)
-            row["one_worker"] = steady_state(page, kind, model_id, backend, plan, server, plan.page_rounds, bare=False)
         row["console_errors"] = errors[:10]
     except Exception as error:  # one failing row must not sink the whole run
         row["error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"

@@ -228,36 +228,6 @@ def cpu_lines(results) -> list[str]:
     return out
 
 
-def workers_lines(results) -> list[str]:
-    """What the second worker bought, where two took turns on the frames (inference.js): ours
-    with two workers (the interleaved rounds) against ours with `?workers=1` (a page of its own,
-    against the official loop there)."""
-    rows = [r for r in _rows(results) if r.get("one_worker")]
-    if not rows:
-        return []
-    out = [
-        "",
-        "## Two workers taking turns",
-        "",
-        "Models that look at every frame afresh get two workers on wasm without threads (inference.js). "
-        "one worker = the same demo with `?workers=1`, in a round of its own against the official loop.",
-        "",
-        "| model | backend | fps: 2 workers | 1 worker | 2 / 1 | 1 worker / official | latency p50 / p95 ms: 2 workers | 1 worker | CPU busy, workers: 2 | 1 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        two, one = r["worker"]["ours"], r["one_worker"]["ours"]
-        gain = two["fps"]["median"] / one["fps"]["median"] if one["fps"] and one["fps"]["median"] else None
-        vs = r["one_worker"].get("vs_official")
-        busy = [(loop.get("cpu_share") or {}).get("worker") for loop in (two, one)]
-        out.append(
-            f"| {r['model']} | {r['backend']} | {_fps(two)} | {_fps(one)} | {_num(gain, 2)}x | "
-            + (f"{_spread(vs, 2)}x" if vs else "–")
-            + f" | {_latency(two)} | {_latency(one)} | {_num(busy[0], 2)} | {_num(busy[1], 2)} |"
-        )
-    return out
-
-
 def _fps(loop):
     return _spread(loop["fps"], 1) if loop else "–"
 
@@ -294,7 +264,7 @@ def markdown(results) -> str:
         "",
         f"## Live loops: frames handled per second (camera: {results.get('camera_fps', '?')} fps)",
         "",
-        "ours = the demo with inference in its worker (two workers taking turns where it says so: inference.js); official = the library's own demo loop on the page's main thread "
+        "ours = the demo with inference in its worker; official = the library's own demo loop on the page's main thread "
         "(pose-detection live_video, face-landmarks-detection estimateFaces, @tensorflow-models/mobilenet classify); "
         "page = the demo with `?worker=0`.",
         "",
@@ -311,7 +281,7 @@ def markdown(results) -> str:
                 [
                     f"| {r['model']}",
                     r["backend"],
-                    _fps(w.get("ours")) + (f" ({w['workers']} workers)" if w.get("workers", 1) > 1 else ""),
+                    _fps(w.get("ours")),
                     f"{_fps(w.get('official'))} ({_spread((w.get('official') or {}).get('camera_fps'), 1)})",
                     f"{_spread(w['vs_official'], 2)}x" if w.get("vs_official") else "–",
                     _fps(p.get("ours")),
@@ -359,7 +329,6 @@ def markdown(results) -> str:
         )
 
     out += cpu_lines(results)
-    out += workers_lines(results)
 
     out += [
         "",

@@ -183,7 +183,7 @@ async function useModel(id) {
     artifacts: loaded.artifacts,
     detector: detector && { artifacts: detector.artifacts },
     frameSize: { width: crop.width, height: crop.height }, // BlazePose warms up at this size
-  }, { independentFrames: !detectorId }); // the selfie model follows nothing; BlazePose does
+  });
   state.mask = null;
   state.newPicture = true;
   demo.model = id;

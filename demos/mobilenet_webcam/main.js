@@ -51,11 +51,7 @@ async function useModel(id) {
   const [loaded, labels] = await Promise.all([fetchArtifacts(next), loadLabels(next)]);
   await inferenceStarted; // the worker started while the files were read
   await loop.stop(); // the old model's last frame finishes before it is replaced
-  // A classifier looks at every frame afresh: two workers may take turns on the frames.
-  const { warmupMs } = await inference.load(
-    { manifest: next, artifacts: loaded.artifacts, labels },
-    { independentFrames: true },
-  );
+  const { warmupMs } = await inference.load({ manifest: next, artifacts: loaded.artifacts, labels });
   manifest = next;
   demo.model = id;
   demo.timings = { loadMs: loaded.ms, loadSource: loaded.source, warmupMs };

@@ -132,8 +132,7 @@ async function useModel(id) {
   await inferenceStarted; // the worker started while the files were read
   await loop.stop();
   Object.assign(state, { manifest, detections: [] });
-  // NanoDet looks at every frame afresh (it follows nothing): two workers may take turns.
-  const { warmupMs } = await inference.load({ manifest, artifacts: loaded.artifacts }, { independentFrames: true });
+  const { warmupMs } = await inference.load({ manifest, artifacts: loaded.artifacts });
   if (!state.labels) {
     state.labels = labels;
     ui.bindControls(settings, labels, {

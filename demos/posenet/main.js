@@ -160,15 +160,12 @@ async function useModel(id) {
   await loop.stop(); // the old model's last frame finishes before it is replaced
   state.manifest = manifest;
   const crop = capture(source.size() ?? DEFAULT_FRAME);
-  // PoseNet looks at every frame afresh, so two workers may take turns on the frames; MoveNet
-  // and BlazePose follow the person from frame to frame and smooth over time, so each of
-  // their frames must reach the same detector, in order.
   const { warmupMs, skeleton } = await inference.load({
     manifest,
     artifacts: loaded.artifacts,
     detector: detector && { artifacts: detector.artifacts },
     frameSize: { width: crop.width, height: crop.height },
-  }, { independentFrames: manifest.pose.family === 'posenet' });
+  });
   Object.assign(state, { skeleton, poses: [], mask: null, newPicture: true });
   ui.showBlazePoseExtras(manifest.pose.family === 'blazepose');
   demo.model = id;

@@ -21,18 +21,6 @@ const PROBE_CACHE_KEY = 'tfjs-gallery:auto-backend';
 
 const inWorker = typeof document === 'undefined';
 
-// The server sends COOP/COEP headers, so the page may share memory with workers and the wasm
-// backend can run threads. TF.js sizes its pool at half the cores: on a 2-core machine that
-// is one worker, all overhead and no gain, so threads need 4 cores or more.
-const WASM_THREADS_MIN_CORES = 4;
-
-// Whether the backend works through one frame on a single core: the plain-JavaScript cpu
-// backend always, wasm when it runs without threads. Then a second core can only help by
-// working on another frame at the same time (inference.js splits frames over workers).
-export function runsOnOneCore(backend) {
-  return backend === 'cpu' || (backend === 'wasm' && navigator.hardwareConcurrency < WASM_THREADS_MIN_CORES);
-}
-
 // A classic script (a UMD bundle that sets a global such as `tf` or `poseDetection`).
 export function loadScript(src) {
   if (inWorker) {
@@ -166,7 +154,10 @@ export function loseWebGLContext() {
 export async function setupBackend(requested = params.get('backend') || 'auto', { probe: cached = storedProbe(), remember = storeProbe } = {}) {
   // The wasm backend fetches its .wasm binaries from this server, not from a CDN.
   tf.wasm.setWasmPaths(WASM_FILES);
-  if (navigator.hardwareConcurrency < WASM_THREADS_MIN_CORES) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // The server sends COOP/COEP headers, so the page may share memory with workers and the
+  // wasm backend can run threads. TF.js sizes its pool at half the cores: on a 2-core
+  // machine that is one worker, all overhead and no gain, so threads need 4 cores or more.
+  if (navigator.hardwareConcurrency < 4) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   let note = '';
   let probe = null;
   if (requested === 'auto') {

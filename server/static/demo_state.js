@@ -2,14 +2,11 @@
 //   window.__demo = {ready, backend, model, fps, latencyMs, frames, result, error}
 // `ready` turns true once the model is loaded and warmed up; `result` is the demo's latest
 // output (its shape is documented in the demo's README); `error` is a readable message.
-// Live demos add: inference ("worker" | "main thread"), workers (how many workers hold the
-// model in use and take turns on its frames; workersWanted: how many will once the helpers
-// have loaded it; inference.js), tensors (counted where the model runs, summed over the
-// workers), inferMs (the model's own time, p50), timings {loadMs, loadSource, warmupMs} of
-// the model in use, lastFrame {arrived, done, captureMs, inferMs, drawMs, latencyMs, worker}
-// (arrived and done are performance.now() times: the frame announced, its answer drawn;
-// worker: which of the workers taking turns inferred it, 0 or 1), frameLog, the last 1,000 of
-// those records (frame_loop.js), which the benchmark reads, and two functions
+// Live demos add: inference ("worker" | "main thread"), tensors (counted where the model
+// runs), inferMs (the model's own time, p50), timings {loadMs, loadSource, warmupMs} of the
+// model in use, lastFrame {arrived, done, captureMs, inferMs, drawMs, latencyMs} (arrived and
+// done are performance.now() times: the frame announced, its answer drawn), frameLog, the
+// last 1,000 of those records (frame_loop.js), which the benchmark reads, and two functions
 // set by inference.js: memory() (a promise of tf.memory() where the model runs) and
 // loseWebGLContext() (a GPU reset on purpose, for lessons and tests).
 export const demo = {
@@ -22,8 +19,6 @@ export const demo = {
   result: null,
   error: null,
   inference: 'main thread',
-  workers: 0,
-  workersWanted: 0,
   tensors: null,
   inferMs: null,
   timings: null,

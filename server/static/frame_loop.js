@@ -9,10 +9,8 @@
 //
 // With the worker, these overlap: while the worker infers frame N, the page captures frame
 // N + 1 and queues it, so the worker starts on it the moment N is done instead of waiting for
-// the page. `depth` bounds how many frames are in flight (one per worker and one more, captured
-// meanwhile; 1 on the page, where nothing can overlap): more would only add latency, never
-// throughput. With two workers taking turns (inference.js), frame N + 1 may come back before
-// N: it is drawn after N, so answers always appear in the order their frames were captured.
+// the page. `depth` bounds how many frames are in flight (2 in a worker; 1 on the page, where
+// nothing can overlap): more would only add latency, never throughput.
 //
 // New frames are announced by requestVideoFrameCallback, so no frame is analysed twice and
 // none is waited for on a timer. A still image (or a paused video) is analysed `stillPasses`
@@ -29,7 +27,6 @@ export class FrameLoop {
   constructor({ source, capture, infer, draw, stats, depth = 1, stillPasses = 1, onError }) {
     Object.assign(this, { source, capture, infer, draw, stats, depth, stillPasses, onError });
     this.generation = 0; // bumped to stop: frames of an older generation are not drawn
-    this.lastJob = null; // the frame sent last: the next one is drawn after it
     this.inFlight = new Set();
     this.active = false;
     this.everStarted = false;
@@ -84,15 +81,13 @@ export class FrameLoop {
   }
 
   submit(element, generation) {
-    const job = this.process(element, generation, this.lastJob);
-    this.lastJob = job;
+    const job = this.process(element, generation);
     this.inFlight.add(job);
     job.finally(() => this.inFlight.delete(job));
     return job;
   }
 
-  // `previous`: the frame sent before this one (a promise that never fails), drawn first.
-  async process(element, generation, previous) {
+  async process(element, generation) {
     const arrived = performance.now();
     const width = element.videoWidth || element.naturalWidth;
     const height = element.videoHeight || element.naturalHeight;
@@ -108,7 +103,6 @@ export class FrameLoop {
       });
       frame.captureMs = performance.now() - arrived;
       const answer = await this.infer(bitmap, frame);
-      await previous;
       if (generation !== this.generation) return; // stopped meanwhile: a newer picture or model
       const drawStart = performance.now();
       this.draw(answer, frame);
@@ -116,7 +110,7 @@ export class FrameLoop {
       frame.drawMs = done - drawStart;
       this.stats.frameDone({ latencyMs: done - arrived, inferMs: answer.inferMs, tensors: answer.tensors });
       demo.lastFrame = {
-        arrived, done, captureMs: frame.captureMs, inferMs: answer.inferMs, drawMs: frame.drawMs, latencyMs: done - arrived, worker: answer.worker,
+        arrived, done, captureMs: frame.captureMs, inferMs: answer.inferMs, drawMs: frame.drawMs, latencyMs: done - arrived,
       };
       // The last FRAME_LOG frames' figures, for the benchmark (bench/page_bench.js), which
       // reads every frame's latency and when it was drawn from here.

@@ -28,11 +28,10 @@ export class Stats {
     this.tensors = null; // counted where the model runs (the worker), when it is not the page
   }
 
-  // Where inference runs: "worker" (or "2 workers", taking turns) or "main thread" (inference.js).
-  setWhere(where, workers = 1) {
+  // Where inference runs: "worker" or "main thread" (inference.js).
+  setWhere(where) {
     demo.inference = where;
-    const text = where === 'worker' && workers > 1 ? `${workers} workers` : where;
-    if (this.field('where')) this.field('where').textContent = text;
+    if (this.field('where')) this.field('where').textContent = where;
   }
 
   // The model a live demo runs, by name: a demo that switches models says which one the
